@@ -1,0 +1,116 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { alertsFlush, alertsTest } from './commands/alerts.js';
+import { EXIT_USAGE } from './commands/context.js';
+import { historyCommand } from './commands/history.js';
+import { migrateCommand } from './commands/migrate.js';
+import { sandboxCommand } from './commands/sandbox.js';
+import { scanCommand } from './commands/scan.js';
+import { statusCommand } from './commands/status.js';
+import { trackAdd, trackImport, trackList, trackRemove } from './commands/track.js';
+import { workerCommand } from './commands/worker.js';
+
+// argv → one command → exit code. Nothing else.
+
+function int(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('kyc-monitor')
+    .description('Watches KYC/KYB documents on the Cyrexa API and emails the compliance team when one becomes expired or declined.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+
+  const run = (promise: Promise<number>) => promise.then(setExit);
+
+  program.command('worker').description('apply migrations, register the scan schedule, process scans and alert delivery, serve HTTP').action(() => run(workerCommand()));
+  program.command('migrate').description('apply pending migrations (creating the database if needed) and exit').action(() => run(migrateCommand()));
+
+  const track = program.command('track').description('manage tracked customers').exitOverride();
+  track.command('add').description('start tracking customers').argument('<ids...>', 'customer ids').action((ids: string[]) => run(trackAdd(ids)));
+  track.command('remove').description('stop tracking customers (their history is kept)').argument('<ids...>', 'customer ids').action((ids: string[]) => run(trackRemove(ids)));
+  track
+    .command('list')
+    .description('tracked customers with last check time, outcome and error')
+    .option('--json', 'one JSON document on stdout')
+    .option('--failing', 'only customers whose last check failed')
+    .option('--all', 'include customers no longer tracked')
+    .action((opts: { json?: boolean; failing?: boolean; all?: boolean }) => run(trackList(opts)));
+  track
+    .command('import')
+    .description('import ids, one per line or CSV with a customerId column ("-" reads stdin)')
+    .argument('<file>', 'file path or -')
+    .option('--skip-invalid', 'import the valid ids even if some lines are invalid')
+    .action((file: string, opts: { skipInvalid?: boolean }) => run(trackImport(file, opts)));
+
+  program
+    .command('scan')
+    .description('run one complete scan now in this process, deliver its alerts, print a summary')
+    .option('--json', 'one JSON document on stdout')
+    .option('--no-progress', 'no progress bar even on a terminal')
+    .action((opts: { json?: boolean; progress?: boolean }) => run(scanCommand(opts)));
+  program
+    .command('status')
+    .description('last scans, tracked count, failing customers, pending and failed alerts')
+    .option('--json', 'one JSON document on stdout')
+    .action((opts: { json?: boolean }) => run(statusCommand(opts)));
+  program
+    .command('history')
+    .description("a customer's document events, newest first")
+    .argument('<id>', 'customer id')
+    .option('--json', 'one JSON document on stdout')
+    .addOption(new Option('--limit <n>', 'most events shown').argParser(int(1, 1_000_000)).default(1000))
+    .action((id: string, opts: { json?: boolean; limit: number }) => run(historyCommand(id, opts)));
+
+  const alerts = program.command('alerts').description('alert delivery').exitOverride();
+  alerts.command('flush').description('deliver pending alerts now').option('--json', 'one JSON document on stdout').action((opts: { json?: boolean }) => run(alertsFlush(opts)));
+  alerts.command('test').description('send a test email to ALERT_TO').action(() => run(alertsTest()));
+
+  program
+    .command('sandbox')
+    .description('run the built-in Cyrexa API simulator')
+    .addOption(new Option('--port <n>', 'port to listen on').argParser(int(0, 65_535)).default(4010))
+    .addOption(new Option('--host <address>', 'address to listen on').default('127.0.0.1'))
+    .addOption(new Option('--customers <n>', 'generated customers').argParser(int(0, 10_000_000)).default(100))
+    .addOption(new Option('--latency-ms <n>', 'delay before each answer').argParser(int(0, 600_000)).default(0))
+    .addOption(new Option('--seed <n>', 'seed of the generated data').argParser(int(0, 2 ** 31 - 1)).default(1))
+    .addOption(new Option('--epoch-seconds <n>', 'statuses move on every this many seconds').argParser(int(1, 86_400)).default(60))
+    .option('--tenant-id <id>', 'tenantId header to require (default sandbox-tenant)')
+    .option('--access-token <token>', 'bearer token to require (default: any)')
+    .option('--token <token>', 'token header to require (default: any)')
+    .action((opts: Parameters<typeof sandboxCommand>[0]) => run(sandboxCommand(opts)));
+
+  for (const command of [program, ...program.commands, ...track.commands, ...alerts.commands]) command.exitOverride();
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return EXIT_USAGE;
+    }
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;
+// Open handles (a stuck socket) must not keep a finished command alive.
+setTimeout(() => process.exit(code), 2_000).unref();

@@ -1,0 +1,26 @@
+import { CommandError, EXIT_FAILURE, EXIT_OK, runCommand } from './context.js';
+
+export function alertsFlush(options: { json?: boolean }): Promise<number> {
+  return runCommand(['database', 'mail'], async ({ app, out }) => {
+    const report = await app.delivery.deliver({ force: true });
+    const pending = (await app.outbox.counts()).pending;
+    if (options.json) out(JSON.stringify({ ...report, pending }));
+    else out(`emails sent ${report.emailsSent} (${report.alertsSent} alerts); retrying later ${report.alertsRetrying}; failed ${report.alertsFailed}; pending ${pending}`);
+    return report.alertsRetrying > 0 || report.alertsFailed > 0 ? EXIT_FAILURE : EXIT_OK;
+  }, { requireMigrated: true });
+}
+
+export function alertsTest(): Promise<number> {
+  return runCommand(['mail'], async ({ app, out, config }) => {
+    const now = new Date().toISOString();
+    const result = await app.mailer.send({
+      from: config.mail.from,
+      to: config.mail.to,
+      subject: 'kyc-monitor test email',
+      text: `This is a test email from kyc-monitor, sent ${now}.\nIf you can read it, alert emails reach ${config.mail.to.join(', ')}.\n`,
+    });
+    if (!result.ok) throw new CommandError(`test email not sent: ${result.error}`);
+    out(`test email sent to ${config.mail.to.join(', ')}`);
+    return EXIT_OK;
+  });
+}

@@ -1,0 +1,104 @@
+import { ConfigError, parseConfig, processEnv, type ConfigFor, type Section } from '../config.js';
+import { App } from '../app.js';
+import { createLogger, errorMessage, secretScrubber, type Logger } from '../logger.js';
+import { pendingMigrations } from '../store/migrations.js';
+
+// What every command shares: configuration for just the sections it needs, a logger, the
+// composition root, and the mapping of failures to exit codes (SPEC §3).
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** A failure to report in one line, with the exit code it means. */
+export class CommandError extends Error {
+  override name = 'CommandError';
+  constructor(message: string, readonly exitCode: number = EXIT_FAILURE) {
+    super(message);
+  }
+}
+
+export interface CommandContext<S extends Section> {
+  config: ConfigFor<S>;
+  app: App;
+  log: Logger;
+  /** Writes to stdout (the --json document, human output). */
+  out: (text: string) => void;
+  signal: AbortSignal;
+}
+
+export interface RunOptions {
+  /** Refuse to run on a database with unapplied migrations (every command but migrate and worker). */
+  requireMigrated?: boolean;
+}
+
+export function writeOut(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Loads configuration, runs `fn`, closes everything, and returns the exit code. */
+export async function runCommand<S extends Section>(
+  sections: readonly S[],
+  fn: (ctx: CommandContext<S>) => Promise<number>,
+  options: RunOptions = {},
+): Promise<number> {
+  let config: ConfigFor<S>;
+  try {
+    config = parseConfig(processEnv(), sections);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) process.stderr.write(`kyc-monitor: configuration: ${problem}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel, config.secrets);
+  const scrub = secretScrubber(config.secrets) ?? ((s: string) => s);
+  const app = new App(config, log);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new CommandError('interrupted', EXIT_FAILURE));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (options.requireMigrated && 'database' in config) {
+      const pending = await pendingMigrations((config as ConfigFor<'database'>).database.url).catch((error: unknown) => {
+        throw new CommandError(`database unreachable: ${describeDbError(error)}`);
+      });
+      if (pending.length) throw new CommandError(`the database lacks ${pending.length} migration(s): run \`kyc-monitor migrate\` first`);
+    }
+    return await fn({ config, app, log, out: writeOut, signal: controller.signal });
+  } catch (error) {
+    const code = error instanceof CommandError ? error.exitCode : EXIT_FAILURE;
+    const message = error instanceof CommandError ? error.message : describeFailure(error);
+    process.stderr.write(`kyc-monitor: ${scrub(message)}\n`);
+    log.debug({ err: { name: (error as Error).name, message: scrub(errorMessage(error)) } }, 'command failed');
+    return code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await app.close();
+  }
+}
+
+function describeDbError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = errorMessage(error).split('\n')[0] ?? '';
+  return code ? `${code}: ${message}` : message;
+}
+
+/** One line for an unexpected failure: Prisma and driver errors can be many lines long. */
+export function describeFailure(error: unknown): string {
+  const name = (error as Error)?.name ?? 'Error';
+  const text = errorMessage(error).trim().split('\n').filter((l) => l.trim() !== '');
+  const last = text.at(-1) ?? '';
+  if (/Prisma|DriverAdapter|ECONNREFUSED|database/i.test(`${name} ${text.join(' ')}`)) {
+    return `database error: ${last.slice(0, 300)}`;
+  }
+  return `${name === 'Error' ? '' : `${name}: `}${(text[0] ?? '').slice(0, 300)}`;
+}
+
+export function parsePositiveInt(value: string, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CommandError(`${what} must be a positive whole number (got "${value}")`, EXIT_USAGE);
+  return n;
+}

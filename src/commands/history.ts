@@ -1,0 +1,24 @@
+import { displayId } from '../domain/customer-id.js';
+import { CommandError, EXIT_OK, runCommand } from './context.js';
+import { rejectInvalidIds } from './track.js';
+
+export async function historyCommand(customerId: string, options: { json?: boolean; limit?: number }): Promise<number> {
+  const invalid = rejectInvalidIds([customerId]);
+  if (invalid !== null) return invalid;
+  return runCommand(['database'], async ({ app, out }) => {
+    const events = await app.events.history(customerId, options.limit ?? 1000);
+    if (events.length === 0 && !(await app.customers.exists(customerId))) {
+      throw new CommandError(`customer ${displayId(customerId)} was never tracked`);
+    }
+    if (options.json) {
+      out(JSON.stringify({ customerId, events: events.map((e) => ({ ...e, id: e.id.toString(), detectedAt: e.detectedAt.toISOString() })) }));
+      return EXIT_OK;
+    }
+    if (events.length === 0) out(`no document events for ${customerId} yet`);
+    for (const e of events) {
+      const change = e.kind === 'status_changed' ? `${e.previousStatus} → ${e.newStatus}` : e.kind === 'appeared' ? `appeared ${e.newStatus}${e.baseline ? ' (baseline)' : ''}` : `removed (was ${e.previousStatus})`;
+      out(`${e.detectedAt.toISOString()}  ${e.purpose} ${e.documentType} ${JSON.stringify(e.name)}: ${change}`);
+    }
+    return EXIT_OK;
+  }, { requireMigrated: true });
+}

@@ -1,0 +1,349 @@
+import { readFileSync } from 'node:fs';
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import { isValidPurposeKey, parseRecipients, type AlertRoutes } from './domain/recipients.js';
+
+// The only module that reads the environment. parseConfig takes it as a parameter, checks only
+// the sections a command needs, and reports every problem at once.
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface DatabaseConfig {
+  url: string;
+}
+export interface RedisConfig {
+  url: string;
+  queuePrefix: string;
+}
+export type CyrexaAuth =
+  | { kind: 'static'; accessToken: string }
+  | { kind: 'client-credentials'; tokenUrl: string; clientId: string; clientSecret: string; scope: string | undefined };
+export interface CyrexaConfig {
+  baseUrl: string;
+  tenantId: string;
+  auth: CyrexaAuth;
+  /** Value of the `token` header; undefined means "the current access token". */
+  tokenHeader: string | undefined;
+  timeoutMs: number;
+  maxRps: number;
+}
+export type ScanSchedule = { kind: 'cron'; pattern: string; timezone: string } | { kind: 'every'; seconds: number };
+export interface ScanConfig {
+  checkConcurrency: number;
+  schedule: ScanSchedule;
+}
+export interface AlertRulesConfig {
+  statuses: readonly string[];
+  onBaseline: boolean;
+}
+export interface MailConfig {
+  smtpUrl: string;
+  from: string;
+  to: readonly string[];
+  routes: AlertRoutes;
+  opsTo: readonly string[];
+  batchSeconds: number;
+}
+export interface HttpConfig {
+  port: number;
+}
+
+export interface Config {
+  logLevel: string;
+  database: DatabaseConfig;
+  redis: RedisConfig;
+  cyrexa: CyrexaConfig;
+  scan: ScanConfig;
+  rules: AlertRulesConfig;
+  mail: MailConfig;
+  http: HttpConfig;
+  /** Every secret value configured, so that log output can be scrubbed of them. */
+  secrets: readonly string[];
+}
+
+export type Section = Exclude<keyof Config, 'logLevel' | 'secrets'>;
+export type ConfigFor<S extends Section> = Pick<Config, S | 'logLevel' | 'secrets'>;
+
+export const ALL_SECTIONS: readonly Section[] = ['database', 'redis', 'cyrexa', 'scan', 'rules', 'mail', 'http'];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const DEFAULTS = {
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/kyc_monitor',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  QUEUE_PREFIX: 'kyc-monitor',
+  CYREXA_BASE_URL: 'https://gateway.cyrexa.com/customer/1.0.0',
+  CYREXA_TIMEOUT_MS: '10000',
+  CYREXA_MAX_RPS: '10',
+  CHECK_CONCURRENCY: '20',
+  SCAN_CRON: '0 6 * * *',
+  SCAN_TIMEZONE: 'UTC',
+  SMTP_URL: 'smtp://127.0.0.1:1025',
+  ALERT_FROM: 'kyc-monitor@localhost',
+  ALERT_STATUSES: 'expired,declined',
+  ALERT_ON_BASELINE: 'true',
+  ALERT_BATCH_SECONDS: '60',
+  HTTP_PORT: '8080',
+  LOG_LEVEL: 'info',
+} as const satisfies Record<string, string>;
+
+const SECRET_NAMES = new Set([
+  'DATABASE_URL',
+  'REDIS_URL',
+  'SMTP_URL',
+  'CYREXA_ACCESS_TOKEN',
+  'CYREXA_TOKEN',
+  'CYREXA_CLIENT_SECRET',
+]);
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads variables, resolving `<NAME>_FILE` for secrets, and collects problems instead of throwing. */
+class Reader {
+  readonly problems: string[] = [];
+  readonly secrets = new Set<string>();
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const direct = this.env[name];
+    const fileVar = `${name}_FILE`;
+    const file = SECRET_NAMES.has(name) || name.endsWith('_TOKEN') || name.endsWith('_SECRET') ? this.env[fileVar] : undefined;
+    let value: string | undefined;
+    if (file !== undefined && file !== '') {
+      if (direct !== undefined && direct !== '') {
+        this.problems.push(`${name} and ${fileVar} are both set: set only one`);
+        return undefined;
+      }
+      try {
+        value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      } catch (error) {
+        this.problems.push(`${fileVar}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+        return undefined;
+      }
+    } else {
+      value = direct === '' ? undefined : direct;
+    }
+    if (value !== undefined && SECRET_NAMES.has(name)) this.rememberSecret(name, value);
+    return value;
+  }
+
+  private rememberSecret(name: string, value: string): void {
+    if (name.endsWith('_URL')) {
+      try {
+        const password = new URL(value).password;
+        if (password) {
+          this.secrets.add(password);
+          this.secrets.add(decodeURIComponent(password));
+        }
+      } catch {
+        // reported by the URL check
+      }
+    } else if (value.length > 0) {
+      this.secrets.add(value);
+    }
+  }
+
+  string(name: string, fallback?: string): string | undefined {
+    return this.raw(name) ?? fallback;
+  }
+
+  required(name: string, what: string): string {
+    const value = this.raw(name);
+    if (value === undefined || value.trim() === '') {
+      if (!this.problems.some((p) => p.startsWith(`${name} `) || p.startsWith(`${name}_FILE`))) {
+        this.problems.push(`${name} is required: ${what}`);
+      }
+      return '';
+    }
+    return value;
+  }
+
+  int(name: string, fallback: string, min: number, max: number): number {
+    const text = this.raw(name) ?? fallback;
+    const parsed = z.coerce.number().int().min(min).max(max).safeParse(text.trim() === '' ? Number.NaN : text);
+    if (!parsed.success) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${text}")`);
+      return Number(fallback);
+    }
+    return parsed.data;
+  }
+
+  url(name: string, fallback: string, protocols: readonly string[], secret = false): string {
+    const text = this.raw(name) ?? fallback;
+    try {
+      const url = new URL(text);
+      if (!protocols.includes(url.protocol)) {
+        this.problems.push(`${name} must be a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL (got ${url.protocol.replace(':', '')}:)`);
+      }
+    } catch {
+      this.problems.push(secret ? `${name} is not a valid URL` : `${name} is not a valid URL (got "${text}")`);
+    }
+    return text;
+  }
+
+  bool(name: string, fallback: string): boolean {
+    const text = (this.raw(name) ?? fallback).trim().toLowerCase();
+    if (['true', '1', 'yes'].includes(text)) return true;
+    if (['false', '0', 'no'].includes(text)) return false;
+    this.problems.push(`${name} must be true or false (got "${text}")`);
+    return fallback === 'true';
+  }
+
+  recipients(name: string, fallback?: string): string[] {
+    const text = this.raw(name) ?? fallback;
+    if (text === undefined) return [];
+    const parsed = parseRecipients(text);
+    if (!parsed.ok) {
+      this.problems.push(`${name}: ${parsed.error}`);
+      return [];
+    }
+    return parsed.value;
+  }
+}
+
+function parseRoutes(reader: Reader, text: string | undefined): AlertRoutes {
+  const routes = new Map<string, readonly string[]>();
+  if (text === undefined || text.trim() === '') return routes;
+  for (const [index, part] of text.split(';').entries()) {
+    if (part.trim() === '') continue;
+    const eq = part.indexOf('=');
+    const purpose = eq < 0 ? '' : part.slice(0, eq).trim();
+    if (eq < 0 || !isValidPurposeKey(purpose)) {
+      reader.problems.push(`ALERT_ROUTES: entry ${index + 1} ("${part.trim()}") must look like PURPOSE=addr@x.io,addr2@x.io`);
+      continue;
+    }
+    const recipients = parseRecipients(part.slice(eq + 1));
+    if (!recipients.ok) {
+      reader.problems.push(`ALERT_ROUTES: entry ${index + 1} (${purpose}): ${recipients.error}`);
+      continue;
+    }
+    if (routes.has(purpose)) {
+      reader.problems.push(`ALERT_ROUTES: purpose ${purpose} is listed twice`);
+      continue;
+    }
+    routes.set(purpose, recipients.value);
+  }
+  return routes;
+}
+
+function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseCyrexa(r: Reader): CyrexaConfig {
+  const baseUrl = r.url('CYREXA_BASE_URL', DEFAULTS.CYREXA_BASE_URL, ['https:', 'http:']).replace(/\/+$/, '');
+  const tenantId = r.required('CYREXA_TENANT_ID', 'the Cyrexa tenant id sent as the tenantId header');
+  const accessToken = r.string('CYREXA_ACCESS_TOKEN');
+  const tokenUrl = r.string('CYREXA_TOKEN_URL');
+  const clientId = r.string('CYREXA_CLIENT_ID');
+  const clientSecret = r.string('CYREXA_CLIENT_SECRET');
+  const scope = r.string('CYREXA_TOKEN_SCOPE');
+  let auth: CyrexaAuth = { kind: 'static', accessToken: '' };
+  const oauthGiven = tokenUrl !== undefined || clientId !== undefined || clientSecret !== undefined;
+  if (accessToken !== undefined && oauthGiven) {
+    r.problems.push('CYREXA_ACCESS_TOKEN and CYREXA_TOKEN_URL/CYREXA_CLIENT_ID/CYREXA_CLIENT_SECRET are both set: choose a static token or client credentials');
+  } else if (accessToken !== undefined) {
+    auth = { kind: 'static', accessToken };
+  } else if (oauthGiven) {
+    for (const [name, value] of [['CYREXA_TOKEN_URL', tokenUrl], ['CYREXA_CLIENT_ID', clientId], ['CYREXA_CLIENT_SECRET', clientSecret]] as const) {
+      if (value === undefined) r.problems.push(`${name} is required when client credentials are used`);
+    }
+    if (tokenUrl !== undefined) r.url('CYREXA_TOKEN_URL', tokenUrl, ['https:', 'http:']);
+    auth = { kind: 'client-credentials', tokenUrl: tokenUrl ?? '', clientId: clientId ?? '', clientSecret: clientSecret ?? '', scope };
+  } else if (!r.problems.some((p) => p.startsWith('CYREXA_ACCESS_TOKEN') || p.startsWith('CYREXA_CLIENT_SECRET'))) {
+    r.problems.push('CYREXA_ACCESS_TOKEN is required (or CYREXA_TOKEN_URL, CYREXA_CLIENT_ID and CYREXA_CLIENT_SECRET for client credentials)');
+  }
+  return {
+    baseUrl,
+    tenantId,
+    auth,
+    tokenHeader: r.string('CYREXA_TOKEN'),
+    timeoutMs: r.int('CYREXA_TIMEOUT_MS', DEFAULTS.CYREXA_TIMEOUT_MS, 100, 600_000),
+    maxRps: r.int('CYREXA_MAX_RPS', DEFAULTS.CYREXA_MAX_RPS, 1, 100_000),
+  };
+}
+
+function parseScan(r: Reader): ScanConfig {
+  const checkConcurrency = r.int('CHECK_CONCURRENCY', DEFAULTS.CHECK_CONCURRENCY, 1, 1000);
+  const every = r.string('SCAN_EVERY_SECONDS');
+  const timezone = r.string('SCAN_TIMEZONE', DEFAULTS.SCAN_TIMEZONE) ?? DEFAULTS.SCAN_TIMEZONE;
+  if (!isValidTimeZone(timezone)) r.problems.push(`SCAN_TIMEZONE is not a known IANA time zone (got "${timezone}")`);
+  if (every !== undefined) {
+    return { checkConcurrency, schedule: { kind: 'every', seconds: r.int('SCAN_EVERY_SECONDS', every, 1, 31 * 86_400) } };
+  }
+  const pattern = r.string('SCAN_CRON', DEFAULTS.SCAN_CRON) ?? DEFAULTS.SCAN_CRON;
+  try {
+    CronExpressionParser.parse(pattern, { tz: isValidTimeZone(timezone) ? timezone : 'UTC' });
+    if (pattern.trim().split(/\s+/).length < 5) throw new Error('too few fields');
+  } catch (error) {
+    r.problems.push(`SCAN_CRON is not a valid cron expression (got "${pattern}": ${(error as Error).message})`);
+  }
+  return { checkConcurrency, schedule: { kind: 'cron', pattern, timezone } };
+}
+
+function parseRules(r: Reader): AlertRulesConfig {
+  const text = r.string('ALERT_STATUSES', DEFAULTS.ALERT_STATUSES) ?? DEFAULTS.ALERT_STATUSES;
+  const statuses = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (statuses.length === 0) r.problems.push('ALERT_STATUSES must list at least one status');
+  for (const status of statuses) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(status)) r.problems.push(`ALERT_STATUSES: "${status}" is not a status name`);
+  }
+  return { statuses, onBaseline: r.bool('ALERT_ON_BASELINE', DEFAULTS.ALERT_ON_BASELINE) };
+}
+
+function parseMail(r: Reader): MailConfig {
+  const smtpUrl = r.url('SMTP_URL', DEFAULTS.SMTP_URL, ['smtp:', 'smtps:'], true);
+  const from = r.string('ALERT_FROM', DEFAULTS.ALERT_FROM) ?? DEFAULTS.ALERT_FROM;
+  const fromParsed = parseRecipients(from);
+  if (!fromParsed.ok || fromParsed.value.length !== 1) r.problems.push(`ALERT_FROM must be one email address (got "${from}")`);
+  let to: string[] = [];
+  if (r.string('ALERT_TO') === undefined) {
+    r.problems.push('ALERT_TO is required: comma-separated recipients of alert emails');
+  } else {
+    to = r.recipients('ALERT_TO');
+  }
+  const routes = parseRoutes(r, r.string('ALERT_ROUTES'));
+  const opsTo = r.string('OPS_ALERT_TO') === undefined ? to : r.recipients('OPS_ALERT_TO');
+  return { smtpUrl, from, to, routes, opsTo, batchSeconds: r.int('ALERT_BATCH_SECONDS', DEFAULTS.ALERT_BATCH_SECONDS, 0, 86_400) };
+}
+
+/**
+ * Parses the environment into a frozen configuration holding the requested sections.
+ * Throws ConfigError listing every problem; secret values never appear in a problem.
+ */
+export function parseConfig<S extends Section>(env: Env, sections: readonly S[]): ConfigFor<S> {
+  const r = new Reader(env);
+  const wanted = new Set<Section>(sections);
+  const logLevel = (r.string('LOG_LEVEL', DEFAULTS.LOG_LEVEL) ?? DEFAULTS.LOG_LEVEL).toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) r.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  const config: Partial<Config> = { logLevel };
+  if (wanted.has('database')) config.database = { url: r.url('DATABASE_URL', DEFAULTS.DATABASE_URL, ['postgresql:', 'postgres:'], true) };
+  if (wanted.has('redis')) {
+    const queuePrefix = r.string('QUEUE_PREFIX', DEFAULTS.QUEUE_PREFIX) ?? DEFAULTS.QUEUE_PREFIX;
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(queuePrefix)) r.problems.push(`QUEUE_PREFIX may hold only letters, digits and _ . : - (got "${queuePrefix}")`);
+    config.redis = { url: r.url('REDIS_URL', DEFAULTS.REDIS_URL, ['redis:', 'rediss:'], true), queuePrefix };
+  }
+  if (wanted.has('cyrexa')) config.cyrexa = parseCyrexa(r);
+  if (wanted.has('scan')) config.scan = parseScan(r);
+  if (wanted.has('rules')) config.rules = parseRules(r);
+  if (wanted.has('mail')) config.mail = parseMail(r);
+  if (wanted.has('http')) config.http = { port: r.int('HTTP_PORT', DEFAULTS.HTTP_PORT, 0, 65_535) };
+  if (r.problems.length > 0) throw new ConfigError([...new Set(r.problems)]);
+  config.secrets = [...r.secrets].filter((s) => s.length >= 4);
+  return Object.freeze(config) as ConfigFor<S>;
+}
+
+/** The environment of this process: the one place outside tests that touches process.env. */
+export function processEnv(): Env {
+  return process.env;
+}

@@ -1,0 +1,67 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ScanSchedule } from '../config.js';
+import type { ScanTrigger } from '../store/scans.js';
+
+// Queue names, job payloads (ids and counters only: never a secret) and how jobs are added.
+
+export const SCAN_QUEUE = 'scans';
+export const CHECK_QUEUE = 'checks';
+export const SCHEDULER_ID = 'scan-schedule';
+
+export interface ScanJobData {
+  trigger: ScanTrigger;
+}
+
+export interface CheckJobData {
+  scanId: string;
+  batchNo: number;
+  customerIds: string[];
+}
+
+export class ScanQueues {
+  readonly scans: Queue<ScanJobData>;
+  readonly checks: Queue<CheckJobData>;
+
+  constructor(connection: Redis, readonly prefix: string) {
+    this.scans = new Queue<ScanJobData>(SCAN_QUEUE, { connection, prefix });
+    this.checks = new Queue<CheckJobData>(CHECK_QUEUE, { connection, prefix });
+  }
+
+  /** Registers (or updates) the one schedule; every replica may call this, BullMQ keeps one. */
+  async registerSchedule(schedule: ScanSchedule): Promise<void> {
+    await this.scans.upsertJobScheduler(
+      SCHEDULER_ID,
+      schedule.kind === 'cron' ? { pattern: schedule.pattern, tz: schedule.timezone } : { every: schedule.seconds * 1000 },
+      { name: 'scan', data: { trigger: 'schedule' }, opts: { removeOnComplete: 100, removeOnFail: 500 } },
+    );
+  }
+
+  async hasSchedule(): Promise<boolean> {
+    return (await this.scans.getJobSchedulersCount()) > 0;
+  }
+
+  /** A catch-up scan for a missed tick; `key` names the tick so replicas add it once. */
+  async enqueueCatchUp(key: string): Promise<void> {
+    await this.scans.add('scan', { trigger: 'catch-up' }, { jobId: `catch-up-${key}`, removeOnComplete: 100, removeOnFail: 500 });
+  }
+
+  async dispatchBatch(scanId: string, batchNo: number, customerIds: string[]): Promise<void> {
+    await this.checks.add(
+      'check',
+      { scanId, batchNo, customerIds },
+      {
+        // The same batch added again (a redelivered scan job) is the same job.
+        jobId: `${scanId}-${batchNo}`,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 5_000 },
+        removeOnComplete: { age: 3_600, count: 10_000 },
+        removeOnFail: { age: 7 * 86_400 },
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.scans.close(), this.checks.close()]);
+  }
+}

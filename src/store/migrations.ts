@@ -1,0 +1,177 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import { SchemaEngine, type MigrationList } from '@prisma/schema-engine-wasm';
+
+// Migrations are kept in Prisma Migrate's folder format and applied with Prisma's own schema
+// engine (its WebAssembly build, driven through the pg driver adapter), so `prisma migrate deploy`
+// and `kyc-monitor migrate` are interchangeable and share the `_prisma_migrations` bookkeeping.
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
+export const SCHEMA_FILE = fileURLToPath(new URL('../../prisma/schema.prisma', import.meta.url));
+
+/** Arbitrary constant: replicas starting together apply migrations one at a time. */
+const MIGRATION_LOCK_ID = 0x6b79636d; // "kycm"
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<MigrationList> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  const lockPath = path.join(dir, 'migration_lock.toml');
+  const lockContent = await readFile(lockPath, 'utf8').catch(() => null);
+  const directories = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return {
+    baseDir: dir,
+    lockfile: { path: 'migration_lock.toml', content: lockContent },
+    shadowDbInitScript: '',
+    migrationDirectories: await Promise.all(
+      directories.map(async (name) => ({
+        path: name,
+        migrationFile: {
+          path: 'migration.sql',
+          content: await readFile(path.join(dir, name, 'migration.sql'), 'utf8').then(
+            (value) => ({ tag: 'ok' as const, value }),
+            (error: Error) => ({ tag: 'error' as const, value: error.message }),
+          ),
+        },
+      })),
+    ),
+  };
+}
+
+async function withEngine<T>(databaseUrl: string, schema: string | undefined, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
+  const factory = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 }));
+  const logs: string[] = [];
+  const engine = await SchemaEngine.new(
+    { datamodels: schema === undefined ? undefined : [['schema.prisma', schema]] },
+    (log: string) => logs.push(log),
+    factory,
+  );
+  try {
+    return await fn(engine);
+  } catch (error) {
+    throw new MigrationError(`schema engine failed: ${describeEngineError(error)}`, { cause: error });
+  } finally {
+    engine.free();
+  }
+}
+
+function describeEngineError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
+  return String(error);
+}
+
+/** Creates the database named in the URL when it does not exist (several replicas may race). */
+export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (name === '' || name === 'postgres') return false;
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount) return false;
+    try {
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+      return true;
+    } catch (error) {
+      // 42P04 duplicate_database, 23505 unique_violation: another replica created it first.
+      const code = (error as { code?: string }).code;
+      if (code === '42P04' || code === '23505') return false;
+      throw error;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export interface MigrateResult {
+  createdDatabase: boolean;
+  applied: string[];
+}
+
+/** Creates the database if needed and applies pending migrations, one replica at a time. */
+export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
+  const createdDatabase = await ensureDatabase(databaseUrl);
+  const migrationsList = await loadMigrations(dir);
+  const lock = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    const result = await withEngine(databaseUrl, undefined, (engine) =>
+      engine.applyMigrations({ migrationsList, filters: { externalTables: [], externalEnums: [] } }),
+    );
+    return { createdDatabase, applied: result.appliedMigrationNames };
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
+    await lock.end();
+  }
+}
+
+/** Names of migrations in the folder that the database has not applied (for readiness checks). */
+export async function pendingMigrations(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const migrationsList = await loadMigrations(dir);
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    const table = await client.query("SELECT to_regclass('_prisma_migrations') AS t");
+    const applied = new Set<string>();
+    if (table.rows[0]?.t) {
+      const rows = await client.query<{ migration_name: string }>(
+        'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+      );
+      for (const row of rows.rows) applied.add(row.migration_name);
+    }
+    return migrationsList.migrationDirectories.map((d) => d.path).filter((name) => !applied.has(name));
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The schema that the migrations in the folder produce, kept beside them: Prisma's own
+ * `createMigration` needs a shadow database and introspection, which the WebAssembly engine
+ * cannot do through the pg adapter here, so new migrations are diffed from this copy instead.
+ */
+export const MIGRATED_SCHEMA_FILE = path.join(MIGRATIONS_DIR, 'schema.migrated.prisma');
+
+/**
+ * Development tool: the SQL that takes `fromSchema` (null: an empty database) to `toSchema`, or
+ * null when they agree. The engine insists on a connection (`databaseUrl`) but reads nothing there.
+ */
+export async function diffSchemas(databaseUrl: string, fromSchema: string | null, toSchema: string): Promise<string | null> {
+  return withEngine(databaseUrl, toSchema, async (engine) => {
+    const result = await engine.diff({
+      from: fromSchema === null ? { tag: 'empty' } : { tag: 'schemaDatamodel', files: [{ path: 'from.prisma', content: fromSchema }] },
+      to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: toSchema }] },
+      script: true,
+      exitCode: true,
+      filters: { externalTables: [], externalEnums: [] },
+    });
+    return result.exitCode === 2 ? (result.stdout ?? '') : null;
+  });
+}
+
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
