@@ -1,0 +1,86 @@
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+
+// A real SMTP server for tests: stores every accepted message, parsed, and can be told to
+// answer RCPT/DATA with an error for a while.
+
+export interface ReceivedMail {
+  envelope: { from: string; to: string[] };
+  parsed: ParsedMail;
+  raw: string;
+}
+
+export class TestSmtpServer {
+  readonly messages: ReceivedMail[] = [];
+  private server: SMTPServer | undefined;
+  /** When set, DATA is answered with this code and message. */
+  reject: { code: number; message: string } | undefined;
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly options: Partial<SMTPServerOptions> = {}) {}
+
+  async start(): Promise<this> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      ...this.options,
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          if (this.reject) {
+            const error = new Error(this.reject.message) as Error & { responseCode: number };
+            error.responseCode = this.reject.code;
+            return callback(error);
+          }
+          const raw = Buffer.concat(chunks).toString('utf8');
+          void simpleParser(raw).then((parsed) => {
+            this.messages.push({
+              envelope: {
+                from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+                to: session.envelope.rcptTo.map((r) => r.address),
+              },
+              parsed,
+              raw,
+            });
+            for (const w of this.waiters.splice(0)) w();
+            callback();
+          }, callback);
+        });
+      },
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', () => resolve()));
+    return this;
+  }
+
+  get port(): number {
+    return ((this.server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  /** Resolves when at least `count` messages have arrived (fails after `timeoutMs`). */
+  async waitFor(count: number, timeoutMs = 30_000): Promise<ReceivedMail[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.messages.length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`expected ${count} email(s), got ${this.messages.length}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.messages;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

@@ -1,0 +1,92 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ALL_SECTIONS, ConfigError, parseConfig, type Env } from '../../src/config.js';
+
+const base: Env = { CYREXA_TENANT_ID: 'tenant', CYREXA_ACCESS_TOKEN: 'static-token-value', ALERT_TO: 'compliance@example.com' };
+
+function problems(env: Env, sections = ALL_SECTIONS): string[] {
+  try {
+    parseConfig(env, sections);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('parseConfig', () => {
+  it('applies the SPEC defaults', () => {
+    const config = parseConfig(base, ALL_SECTIONS);
+    expect(config.database.url).toBe('postgresql://postgres@127.0.0.1:5432/kyc_monitor');
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: 'kyc-monitor' });
+    expect(config.cyrexa).toMatchObject({ baseUrl: 'https://gateway.cyrexa.com/customer/1.0.0', timeoutMs: 10_000, maxRps: 10, tokenHeader: undefined });
+    expect(config.scan).toEqual({ checkConcurrency: 20, schedule: { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } });
+    expect(config.rules).toEqual({ statuses: ['expired', 'declined'], onBaseline: true });
+    expect(config.mail).toMatchObject({ smtpUrl: 'smtp://127.0.0.1:1025', from: 'kyc-monitor@localhost', to: ['compliance@example.com'], opsTo: ['compliance@example.com'], batchSeconds: 60 });
+    expect(config.http.port).toBe(8080);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('checks only the sections a command needs', () => {
+    expect(problems({}, ['database'])).toEqual([]);
+    expect(problems({}, ['mail'])).toEqual(['ALERT_TO is required: comma-separated recipients of alert emails']);
+  });
+
+  it('reports every problem at once, each naming its variable', () => {
+    const found = problems({ CHECK_CONCURRENCY: 'lots', SCAN_CRON: 'every day', SCAN_TIMEZONE: 'Mars/Olympus', DATABASE_URL: 'not a url', HTTP_PORT: '70000', ALERT_ON_BASELINE: 'maybe' });
+    const names = ['CYREXA_TENANT_ID', 'CYREXA_ACCESS_TOKEN', 'ALERT_TO', 'CHECK_CONCURRENCY', 'SCAN_CRON', 'SCAN_TIMEZONE', 'DATABASE_URL', 'HTTP_PORT', 'ALERT_ON_BASELINE'];
+    for (const name of names) expect(found.some((p) => p.startsWith(name)), `${name} in ${found.join(' | ')}`).toBe(true);
+  });
+
+  it('reads <NAME>_FILE with the trailing newline trimmed', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyc-config-'));
+    const file = path.join(dir, 'token');
+    writeFileSync(file, 'from-file-token\n');
+    const config = parseConfig({ ...base, CYREXA_ACCESS_TOKEN: undefined, CYREXA_ACCESS_TOKEN_FILE: file }, ['cyrexa']);
+    expect(config.cyrexa.auth).toEqual({ kind: 'static', accessToken: 'from-file-token' });
+    expect(config.secrets).toContain('from-file-token');
+  });
+
+  it('refuses both X and X_FILE, and an unreadable file, without printing the secret', () => {
+    const found = problems({ ...base, CYREXA_ACCESS_TOKEN_FILE: '/nonexistent/token', SMTP_URL_FILE: '/nonexistent/smtp' });
+    expect(found).toContain('CYREXA_ACCESS_TOKEN and CYREXA_ACCESS_TOKEN_FILE are both set: set only one');
+    expect(found.some((p) => p.startsWith('SMTP_URL_FILE: cannot read /nonexistent/smtp'))).toBe(true);
+    expect(found.join('\n')).not.toContain('static-token-value');
+  });
+
+  it('never shows a secret URL in a problem', () => {
+    const found = problems({ ...base, DATABASE_URL: 'mysql://user:hunter2secret@db/x', SMTP_URL: 'smtp://u:p4ssw0rd-smtp@[bad' });
+    expect(found.join('\n')).not.toMatch(/hunter2secret|p4ssw0rd-smtp/);
+    expect(found.some((p) => p.startsWith('DATABASE_URL must be a postgresql or postgres URL'))).toBe(true);
+    expect(found).toContain('SMTP_URL is not a valid URL');
+  });
+
+  it('collects passwords of URLs as secrets', () => {
+    const config = parseConfig({ ...base, DATABASE_URL: 'postgresql://app:db-pass-1234@db/kyc', SMTP_URL: 'smtps://u:smtp%21pass@mail:465' }, ALL_SECTIONS);
+    expect(config.secrets).toEqual(expect.arrayContaining(['db-pass-1234', 'smtp!pass', 'static-token-value']));
+  });
+
+  it('takes client credentials as the alternative to a static token', () => {
+    const config = parseConfig(
+      { CYREXA_TENANT_ID: 't', CYREXA_TOKEN_URL: 'https://auth.example/token', CYREXA_CLIENT_ID: 'id', CYREXA_CLIENT_SECRET: 'client-secret-x' },
+      ['cyrexa'],
+    );
+    expect(config.cyrexa.auth).toEqual({ kind: 'client-credentials', tokenUrl: 'https://auth.example/token', clientId: 'id', clientSecret: 'client-secret-x', scope: undefined });
+    expect(problems({ CYREXA_TENANT_ID: 't', CYREXA_TOKEN_URL: 'https://a/t' }, ['cyrexa'])).toEqual([
+      'CYREXA_CLIENT_ID is required when client credentials are used',
+      'CYREXA_CLIENT_SECRET is required when client credentials are used',
+    ]);
+    expect(problems({ ...base, CYREXA_CLIENT_ID: 'x' }, ['cyrexa'])[0]).toMatch(/^CYREXA_ACCESS_TOKEN and CYREXA_TOKEN_URL/);
+  });
+
+  it('parses routes, statuses and fixed-interval schedules', () => {
+    const config = parseConfig({ ...base, ALERT_ROUTES: 'KYB=kyb@x.io;KYC=kyc@x.io,lead@x.io', ALERT_STATUSES: 'expired, declined ,incomplete', SCAN_EVERY_SECONDS: '30', ALERT_ON_BASELINE: 'false' }, ALL_SECTIONS);
+    expect([...config.mail.routes]).toEqual([['KYB', ['kyb@x.io']], ['KYC', ['kyc@x.io', 'lead@x.io']]]);
+    expect(config.rules).toEqual({ statuses: ['expired', 'declined', 'incomplete'], onBaseline: false });
+    expect(config.scan.schedule).toEqual({ kind: 'every', seconds: 30 });
+    expect(problems({ ...base, ALERT_ROUTES: 'KYB:kyb@x.io' })[0]).toMatch(/^ALERT_ROUTES: entry 1/);
+    expect(problems({ ...base, ALERT_TO: 'not-an-address' })[0]).toBe('ALERT_TO: "not-an-address" is not an email address');
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { customerIdProblem, isValidCustomerId } from '../../src/domain/customer-id.js';
+import { recipientsFor, recipientsKey } from '../../src/domain/recipients.js';
+import { backoffDelay, parseRetryAfter } from '../../src/cyrexa/retry-timing.js';
+import { classifySmtpError } from '../../src/alerts/mailer.js';
+import { secretScrubber } from '../../src/logger.js';
+import { missedTick, previousTick } from '../../src/scan/schedule.js';
+
+describe('customer ids (SPEC §3)', () => {
+  it.each(['a', 'A1', '0', 'cust-000001', 'a.b_c-d', 'x'.repeat(128)])('accepts %s', (id) => expect(isValidCustomerId(id)).toBe(true));
+  it.each(['', '..', '.a', '-a', '_a', '%2e%2e', 'a/b', 'x?y#', 'a b', 'x'.repeat(129), 'a\u0000b', 'a\nb', 'é', 'a%20b'])('rejects %j', (id) => {
+    expect(isValidCustomerId(id)).toBe(false);
+    expect(customerIdProblem(id)).not.toBeNull();
+  });
+  it('describes control characters without printing them', () => {
+    expect(customerIdProblem('a\u0007b')).toBe('contains a control character (U+0007) (allowed: letters, digits, _ . -)');
+  });
+});
+
+describe('Retry-After and backoff', () => {
+  const now = Date.parse('2026-11-25T08:00:00Z');
+  it.each([
+    ['3', 3000],
+    ['0', 0],
+    ['86400', 60_000],
+    ['Wed, 25 Nov 2026 08:00:05 GMT', 5000],
+    ['Wed, 25 Nov 2026 07:00:00 GMT', 0],
+    ['soon', undefined],
+    [null, undefined],
+  ])('Retry-After %s → %s ms (cap 60 s)', (header, expected) => expect(parseRetryAfter(header, now, 60_000)).toBe(expected));
+
+  it('backs off exponentially within the cap', () => {
+    expect(backoffDelay(1, 500, 10_000, () => 1)).toBe(500);
+    expect(backoffDelay(3, 500, 10_000, () => 1)).toBe(2000);
+    expect(backoffDelay(3, 500, 10_000, () => 0)).toBe(1000);
+    expect(backoffDelay(20, 500, 10_000, () => 1)).toBe(10_000);
+  });
+});
+
+describe('recipients', () => {
+  it('routes by purpose and falls back to ALERT_TO', () => {
+    const routes = new Map([['KYB', ['kyb@x.io']]]);
+    expect(recipientsFor('KYB', routes, ['all@x.io'])).toEqual(['kyb@x.io']);
+    expect(recipientsFor('PEP&SANCTION', routes, ['all@x.io'])).toEqual(['all@x.io']);
+    expect(recipientsKey(['b@x', 'a@x'])).toBe(recipientsKey(['a@x', 'b@x']));
+  });
+});
+
+describe('SMTP error classification', () => {
+  it.each([
+    [{ responseCode: 451, code: 'EMESSAGE' }, 'retry'],
+    [{ responseCode: 421, code: 'EENVELOPE' }, 'retry'],
+    [{ code: 'ECONNECTION' }, 'retry'],
+    [{ code: 'ETIMEDOUT' }, 'retry'],
+    [{ responseCode: 550, code: 'EENVELOPE' }, 'failed'],
+    [{ responseCode: 554, code: 'EMESSAGE' }, 'failed'],
+    [{ responseCode: 535, code: 'EAUTH' }, 'retry'],
+  ])('%j → %s', (fields, disposition) => {
+    const result = classifySmtpError(Object.assign(new Error('server said no\nsecond line'), fields));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.disposition).toBe(disposition);
+      expect(result.error).not.toContain('second line');
+    }
+  });
+});
+
+describe('secret scrubbing', () => {
+  it('removes raw, URL-encoded and JSON-escaped secrets from a line', () => {
+    const scrub = secretScrubber(['s3cr3t/"x', 'tok']);
+    expect(scrub?.(`a s3cr3t/"x b ${encodeURIComponent('s3cr3t/"x')} c ${JSON.stringify('s3cr3t/"x')}`)).toBe('a [REDACTED] b [REDACTED] c "[REDACTED]"');
+    expect(secretScrubber([])).toBeUndefined();
+  });
+});
+
+describe('schedule arithmetic', () => {
+  const now = new Date('2026-11-25T08:00:00Z');
+  it('finds the previous cron tick in the configured zone', () => {
+    expect(previousTick({ kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' }, now).toISOString()).toBe('2026-11-25T06:00:00.000Z');
+    expect(previousTick({ kind: 'cron', pattern: '0 6 * * *', timezone: 'Europe/Berlin' }, now).toISOString()).toBe('2026-11-25T05:00:00.000Z');
+  });
+  it('calls a tick missed only when no scan started since it', () => {
+    const schedule = { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } as const;
+    expect(missedTick(schedule, new Date('2026-11-25T06:00:01Z'), now)).toBeNull();
+    expect(missedTick(schedule, new Date('2026-11-24T06:00:01Z'), now)?.toISOString()).toBe('2026-11-25T06:00:00.000Z');
+    expect(missedTick(schedule, null, now)).not.toBeNull();
+  });
+});
