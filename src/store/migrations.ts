@@ -48,7 +48,10 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<MigrationLis
 }
 
 async function withEngine<T>(databaseUrl: string, schema: string | undefined, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
-  const factory = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 }));
+  // Our own pool, ended afterwards: the engine holds Prisma's session advisory lock on one of
+  // its connections, and a pool left open would keep that lock from the next replica.
+  const pool = new pg.Pool({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000, max: 2 });
+  const factory = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
   const logs: string[] = [];
   const engine = await SchemaEngine.new(
     { datamodels: schema === undefined ? undefined : [['schema.prisma', schema]] },
@@ -61,6 +64,7 @@ async function withEngine<T>(databaseUrl: string, schema: string | undefined, fn
     throw new MigrationError(`schema engine failed: ${describeEngineError(error)}`, { cause: error });
   } finally {
     engine.free();
+    await pool.end();
   }
 }
 

@@ -117,7 +117,7 @@ CREATE TABLE "scan_batches" (
 CREATE INDEX "tracked_customers_active_customer_id_idx" ON "tracked_customers"("active", "customer_id");
 
 -- CreateIndex
-CREATE INDEX "tracked_customers_last_outcome_idx" ON "tracked_customers"("last_outcome");
+CREATE INDEX "tracked_customers_last_scan_id_last_outcome_idx" ON "tracked_customers"("last_scan_id", "last_outcome");
 
 -- CreateIndex
 CREATE INDEX "document_snapshots_customer_id_position_idx" ON "document_snapshots"("customer_id", "position");
