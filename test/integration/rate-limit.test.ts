@@ -1,0 +1,46 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisRateLimiter } from '../../src/cyrexa/rate-limit.js';
+import { testQueuePrefix } from '../support/db.js';
+import { inject } from 'vitest';
+
+// The shared request budget against real Redis: two limiters (two replicas) share one rate.
+
+let a: Redis;
+let b: Redis;
+beforeAll(() => {
+  a = new Redis(inject('redisUrl'));
+  b = new Redis(inject('redisUrl'));
+});
+afterAll(() => {
+  a.disconnect();
+  b.disconnect();
+});
+
+describe('RedisRateLimiter', () => {
+  it('spaces requests from two replicas at the shared rate', async () => {
+    const key = `${testQueuePrefix()}:rate`;
+    const one = new RedisRateLimiter(a, key, 20);
+    const two = new RedisRateLimiter(b, key, 20);
+    const started = Date.now();
+    const stamps: number[] = [];
+    await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? one : two).acquire().then(() => stamps.push(Date.now()))));
+    // 30 requests at 20/s: the last may go no earlier than 29 intervals (1.45 s) after the first.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+    // No window of one second holds more than 20 (+1 for the boundary) sends.
+    stamps.sort((x, y) => x - y);
+    for (let i = 0; i < stamps.length; i++) {
+      const inWindow = stamps.filter((s) => s >= (stamps[i] ?? 0) && s < (stamps[i] ?? 0) + 1000).length;
+      expect(inWindow).toBeLessThanOrEqual(21);
+    }
+  });
+
+  it('stops waiting when aborted', async () => {
+    const limiter = new RedisRateLimiter(a, `${testQueuePrefix()}:rate`, 1);
+    await limiter.acquire();
+    const controller = new AbortController();
+    const waiting = limiter.acquire(controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+  });
+});
