@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Sandbox } from '../../src/sandbox/server.js';
+import { dropDatabase } from '../../src/store/migrations.js';
+import { baseEnv, runCli, startCli, type CliResult } from '../support/cli.js';
+import { testQueuePrefix } from '../support/db.js';
+import { TestSmtpServer, type ReceivedMail } from '../support/smtp.js';
+
+// The product end to end: the CLI as a child process against the sandbox over HTTP, real
+// Postgres and Redis, and a real SMTP server. The steps build on each other.
+
+const SECRETS = {
+  accessToken: 'e2e-access-token-5f3a9b',
+  tokenHeader: 'e2e-token-header-9c1d77',
+  clientSecret: 'e2e-client-secret-4242aa',
+  dbPassword: 'e2e-db-password-7731',
+  smtpPassword: 'e2e-smtp-password-0b0b',
+};
+
+let sandbox: Sandbox;
+let smtp: TestSmtpServer;
+let databaseUrl: string;
+let env: NodeJS.ProcessEnv;
+const transcripts: string[] = [];
+
+const doc = (name: string, status: string, purpose = 'KYC') => ({
+  purpose,
+  name,
+  documentType: name === 'passport' ? 'Passport' : 'ID front side',
+  location: `https://files.example/${name}.pdf?signature=${randomBytes(4).toString('hex')}`,
+  verificationResponse: `${name} is ${status}`,
+  status,
+  metadata: [],
+});
+
+async function cli(args: string[], extraEnv: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
+  const result = await runCli(args, { ...env, ...extraEnv }, input);
+  transcripts.push(result.stdout, result.stderr);
+  return result;
+}
+
+function csvRows(mail: ReceivedMail | undefined): Array<Record<string, string>> {
+  return parse(mail?.parsed.attachments[0]?.content.toString('utf8') ?? '', { columns: true }) as Array<Record<string, string>>;
+}
+
+beforeAll(async () => {
+  sandbox = await new Sandbox({ tenantId: 'tenant-e2e', accessToken: SECRETS.accessToken, tokenHeader: SECRETS.tokenHeader, clientId: 'e2e-client', clientSecret: SECRETS.clientSecret, customers: 0 }).start();
+  smtp = await new TestSmtpServer({ allowInsecureAuth: true, onAuth: (auth, _s, cb) => cb(null, { user: auth.username }) }).start();
+  const url = new URL(inject('templateDatabaseUrl'));
+  url.password = SECRETS.dbPassword; // trust authentication ignores it; the logs must too
+  url.username = 'postgres';
+  url.pathname = `/kyc_test_${inject('runId')}_e2e${randomBytes(3).toString('hex')}`;
+  databaseUrl = url.toString();
+  env = baseEnv({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: inject('redisUrl'),
+    QUEUE_PREFIX: testQueuePrefix(),
+    CYREXA_BASE_URL: sandbox.url,
+    CYREXA_TENANT_ID: 'tenant-e2e',
+    CYREXA_ACCESS_TOKEN: SECRETS.accessToken,
+    CYREXA_TOKEN: SECRETS.tokenHeader,
+    CYREXA_MAX_RPS: '200',
+    CYREXA_TIMEOUT_MS: '3000',
+    SMTP_URL: `smtp://alerts:${SECRETS.smtpPassword}@127.0.0.1:${smtp.port}`,
+    ALERT_TO: 'compliance@example.com',
+    ALERT_FROM: 'kyc-monitor@example.com',
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'debug',
+  });
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+  await smtp?.close();
+  if (databaseUrl) await dropDatabase(databaseUrl);
+});
+
+describe('kyc-monitor end to end', () => {
+  it('migrate creates the database and applies the migrations; a second run has nothing to do', async () => {
+    const first = await cli(['migrate']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/applied 1 migration/);
+    expect((await cli(['migrate'])).stdout).toMatch(/up to date/);
+  });
+
+  it('rejects bad ids and bad configuration with exit 2 and no request', async () => {
+    for (const id of ['..', '%2e%2e', 'a/b', 'x?y#', 'x'.repeat(500), 'bad\u0001id']) {
+      const result = await cli(['track', 'add', id]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/customer id/);
+    }
+    expect((await cli(['history', '../etc'])).code).toBe(2);
+    const config = await cli(['scan'], { ALERT_TO: undefined, CYREXA_TIMEOUT_MS: 'soon' });
+    expect(config.code).toBe(2);
+    expect(config.stderr).toMatch(/ALERT_TO is required/);
+    expect(config.stderr).toMatch(/CYREXA_TIMEOUT_MS must be a whole number/);
+    expect(config.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(sandbox.stats.requests).toBe(0);
+    expect((await cli(['no-such-command'])).code).toBe(2);
+    expect((await cli(['scan', '--help'])).code).toBe(0);
+  });
+
+  it('tracks customers by argument and by import, all-or-nothing', async () => {
+    expect((await cli(['track', 'add', 'c-1', 'c-2'])).code).toBe(0);
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyc-e2e-'));
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(bad, 'name,customerId\nthree,c-3\nbad,a/b\nfour,c-4\n');
+    const refused = await cli(['track', 'import', bad]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/line 3: customer id "a\/b"/);
+    const list = JSON.parse((await cli(['track', 'list', '--json'])).stdout) as Array<{ customerId: string }>;
+    expect(list.map((c) => c.customerId)).toEqual(['c-1', 'c-2']);
+    const ok = await cli(['track', 'import', '-'], {}, 'c-3\n\nc-4\n');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/imported 2 id/);
+  });
+
+  it('baseline: one email for the document already in an alert status', async () => {
+    sandbox.setDocuments('c-1', [doc('passport', 'verified'), doc('id-card', 'expired')]);
+    sandbox.setDocuments('c-2', [doc('passport', 'underverification')]);
+    sandbox.setDocuments('c-3', [doc('passport', 'verified')]);
+    sandbox.setDocuments('c-4', [doc('passport', 'verified', 'KYB')]);
+    const result = await cli(['scan', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({ customers: 4, checked: 4, failed: 0, changes: 5, alerts: 1 });
+    expect(typeof summary.scanId).toBe('string');
+    await smtp.waitFor(1);
+    expect(smtp.messages).toHaveLength(1);
+    expect(csvRows(smtp.messages[0])).toEqual([expect.objectContaining({ customer_id: 'c-1', document_name: 'id-card', previous_status: '', new_status: 'expired' })]);
+  });
+
+  it('verified→expired and underverification→declined are alerted exactly once, in one email; verified→incomplete is not', async () => {
+    sandbox.setDocuments('c-1', [doc('passport', 'expired'), doc('id-card', 'expired')]);
+    sandbox.setDocuments('c-2', [doc('passport', 'declined')]);
+    sandbox.setDocuments('c-3', [doc('passport', 'incomplete')]);
+    const result = await cli(['scan', '--json']);
+    expect(JSON.parse(result.stdout)).toMatchObject({ checked: 4, changes: 3, alerts: 2 });
+    await smtp.waitFor(2);
+    expect(smtp.messages).toHaveLength(2);
+    const mail = smtp.messages[1];
+    expect(mail?.parsed.subject).toBe('KYC alert: 2 documents of 2 customers declined or expired');
+    expect(mail?.envelope.to).toEqual(['compliance@example.com']);
+    const rows = csvRows(mail).map((r) => `${r.customer_id} ${r.document_name} ${r.previous_status}>${r.new_status}`);
+    expect(rows.sort()).toEqual(['c-1 passport verified>expired', 'c-2 passport underverification>declined']);
+    expect(mail?.parsed.html).toContain('underverification');
+  });
+
+  it('an unchanged re-scan records and sends nothing', async () => {
+    const result = await cli(['scan', '--json']);
+    expect(JSON.parse(result.stdout)).toMatchObject({ checked: 4, failed: 0, changes: 0, alerts: 0 });
+    expect(smtp.messages).toHaveLength(2);
+  });
+
+  it('customers whose API calls fail change nothing and alert nothing', async () => {
+    sandbox.setDocuments('c-3', [doc('passport', 'declined')]);
+    sandbox.setDocuments('c-4', [doc('passport', 'expired', 'KYB')]);
+    sandbox.failNext('c-3', '500', 50);
+    sandbox.failNext('c-4', 'invalid-json', 50);
+    const result = await cli(['scan', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ customers: 4, checked: 2, failed: 2, changes: 0, alerts: 0 });
+    expect(smtp.messages).toHaveLength(2);
+    const history = JSON.parse((await cli(['history', 'c-3', '--json'])).stdout) as { events: Array<{ kind: string; newStatus: string }> };
+    expect(history.events.map((e) => `${e.kind}:${e.newStatus}`)).toEqual(['status_changed:incomplete', 'appeared:verified']);
+    const failing = JSON.parse((await cli(['track', 'list', '--json', '--failing'])).stdout) as Array<{ customerId: string; lastError: string }>;
+    expect(failing.map((c) => c.customerId)).toEqual(['c-3', 'c-4']);
+    expect(failing[0]?.lastError).toMatch(/500/);
+    const status = JSON.parse((await cli(['status', '--json'])).stdout) as { trackedCustomers: number; failingCustomers: { count: number }; alerts: { sent: number } };
+    expect(status).toMatchObject({ trackedCustomers: 4, failingCustomers: { count: 2 }, alerts: { sent: 3 } });
+    sandbox.clearFailures();
+  });
+
+  it('worker: schedules scans, emails a change made while it runs, and exits 0 on SIGTERM', async () => {
+    const worker = startCli(['worker'], {
+      ...env,
+      SCAN_EVERY_SECONDS: '2',
+      ALERT_BATCH_SECONDS: '1',
+      // The worker authenticates with client credentials instead of the static token.
+      CYREXA_ACCESS_TOKEN: undefined,
+      CYREXA_TOKEN_URL: `${sandbox.url}/oauth/token`,
+      CYREXA_CLIENT_ID: 'e2e-client',
+      CYREXA_CLIENT_SECRET: SECRETS.clientSecret,
+    });
+    try {
+      await worker.waitForOutput(/"msg":"worker started"/);
+      const before = smtp.messages.length;
+      // The failing customers recovered: their pending changes alert now, and so does this one.
+      sandbox.setDocuments('c-2', [doc('passport', 'declined'), doc('proof', 'expired')]);
+      await smtp.waitFor(before + 1, 60_000);
+      await worker.waitForOutput(/"msg":"alert email sent"/);
+      const rows = smtp.messages.slice(before).flatMap(csvRows).map((r) => `${r.customer_id} ${r.document_name} ${r.new_status}`);
+      expect(rows).toEqual(expect.arrayContaining(['c-2 proof expired']));
+    } finally {
+      const stopped = Date.now();
+      worker.child.kill('SIGTERM');
+      const code = await worker.exited;
+      transcripts.push(worker.output().stdout, worker.output().stderr);
+      expect(code, worker.output().stderr.slice(-2000)).toBe(0);
+      expect(Date.now() - stopped).toBeLessThan(30_000);
+    }
+    expect(sandbox.stats.tokensIssued).toBeGreaterThanOrEqual(1);
+  });
+
+  it('no log line or error output of the whole run holds a secret', () => {
+    const everything = transcripts.join('\n');
+    expect(everything).toMatch(/"level":20/); // debug logs were captured
+    for (const [name, secret] of Object.entries(SECRETS)) expect(everything.includes(secret), name).toBe(false);
+  });
+});
