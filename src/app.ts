@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
-import { CyrexaClient } from './cyrexa/client.js';
+import { CyrexaClient, type CyrexaClientOptions } from './cyrexa/client.js';
 import { RedisRateLimiter } from './cyrexa/rate-limit.js';
 import { createTokenProvider } from './cyrexa/token-provider.js';
 import type { Logger } from './logger.js';
@@ -27,11 +27,20 @@ function need<T>(value: T | undefined, section: string): T {
   return value;
 }
 
+export interface AppOptions {
+  /** Called once per Cyrexa HTTP attempt (metrics, the benchmark). */
+  onCyrexaAttempt?: CyrexaClientOptions['onAttempt'];
+}
+
 export class App {
   private readonly disposers: Array<{ name: string; dispose: () => Promise<void> | void }> = [];
   private readonly cache = new Map<string, unknown>();
 
-  constructor(readonly config: PartialConfig, readonly log: Logger) {}
+  constructor(
+    readonly config: PartialConfig,
+    readonly log: Logger,
+    private readonly options: AppOptions = {},
+  ) {}
 
   private once<T>(key: string, build: () => T): T {
     if (!this.cache.has(key)) this.cache.set(key, build());
@@ -101,6 +110,7 @@ export class App {
         tokenHeader: c.tokenHeader,
         timeoutMs: c.timeoutMs,
         rateLimiter: new RedisRateLimiter(this.redis, `${this.queuePrefix}:cyrexa-rate`, c.maxRps),
+        ...(this.options.onCyrexaAttempt ? { onAttempt: this.options.onCyrexaAttempt } : {}),
       });
     });
   }

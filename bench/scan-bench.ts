@@ -1,0 +1,156 @@
+// npm run bench [-- --customers N --latency-ms N --concurrency N --json]
+//
+// Measures a scan of N tracked customers against the sandbox over real HTTP, with real
+// Postgres and Redis and the real scan code path, next to the ceiling: the same HTTP client
+// fetching the same customers at the same concurrency with no database and no queue.
+// Every figure printed was measured in this run; anything that goes wrong aborts the run.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import pLimit from 'p-limit';
+import { Redis } from 'ioredis';
+import { CyrexaClient } from '../dist/cyrexa/client.js';
+import { StaticTokenProvider } from '../dist/cyrexa/token-provider.js';
+import { customerIdFor } from '../dist/sandbox/generator.js';
+import { CustomerStore } from '../dist/store/customers.js';
+import { createDatabase } from '../dist/store/database.js';
+import { dropDatabase, migrate } from '../dist/store/migrations.js';
+
+const { values } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '2000' },
+    'latency-ms': { type: 'string', default: '0' },
+    concurrency: { type: 'string', default: '20' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const customers = Number(values.customers);
+const latencyMs = Number(values['latency-ms']);
+const concurrency = Number(values.concurrency);
+for (const [name, n] of [['customers', customers], ['latency-ms', latencyMs], ['concurrency', concurrency]] as const) {
+  if (!Number.isInteger(n) || n < (name === 'latency-ms' ? 0 : 1)) throw new Error(`--${name} must be a whole number (got ${n})`);
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+const runId = randomBytes(4).toString('hex');
+const dbUrl = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+dbUrl.pathname = `/kyc_bench_${runId}`;
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `kyc-bench-${runId}`;
+const TENANT = 'bench-tenant';
+const TOKEN = 'bench-token';
+
+function startSandbox(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(`${root}/bin/kyc-monitor`, ['sandbox', '--port', '0', '--customers', String(customers), '--latency-ms', String(latencyMs), '--epoch-seconds', '86400', '--tenant-id', TENANT], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) resolve({ url, stop: () => child.kill('SIGTERM') });
+    });
+    child.on('exit', (code) => reject(new Error(`sandbox exited (${code}) before listening`)));
+  });
+}
+
+function scanOnce(sandboxUrl: string): Promise<{ ms: number; summary: { checked: number; failed: number; customers: number; changes: number }; p95LatencyMs: number; peakRssMb: number; requests: number }> {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', `${root}/bench/scan-child.ts`], {
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: dbUrl.toString(),
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: prefix,
+      CYREXA_BASE_URL: sandboxUrl,
+      CYREXA_TENANT_ID: TENANT,
+      CYREXA_ACCESS_TOKEN: TOKEN,
+      CYREXA_MAX_RPS: '100000',
+      CHECK_CONCURRENCY: String(concurrency),
+      ALERT_TO: 'bench@example.com',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`scan process failed (exit ${code})`));
+      const result = JSON.parse(out.trim().split('\n').at(-1) ?? '');
+      if (result.summary.checked !== customers || result.summary.failed !== 0) {
+        return reject(new Error(`scan checked ${result.summary.checked}/${customers} customers with ${result.summary.failed} failures: not a valid measurement`));
+      }
+      resolve(result);
+    });
+  });
+}
+
+async function ceiling(sandboxUrl: string): Promise<{ ms: number; perSecond: number }> {
+  const client = new CyrexaClient({ baseUrl: sandboxUrl, tenantId: TENANT, tokens: new StaticTokenProvider(TOKEN), tokenHeader: undefined, timeoutMs: 10_000 });
+  const limit = pLimit(concurrency);
+  const started = performance.now();
+  let fetched = 0;
+  await Promise.all(Array.from({ length: customers }, (_, i) => limit(async () => {
+    await client.getDocuments(customerIdFor(i));
+    fetched++;
+  })));
+  const ms = performance.now() - started;
+  if (fetched !== customers) throw new Error(`ceiling fetched ${fetched}/${customers}`);
+  return { ms, perSecond: (customers / ms) * 1000 };
+}
+
+const sandbox = await startSandbox();
+try {
+  log(`database ${dbUrl.pathname.slice(1)}, ${customers} customers, latency ${latencyMs} ms, concurrency ${concurrency}`);
+  await migrate(dbUrl.toString());
+  const db = createDatabase({ url: dbUrl.toString() });
+  const store = new CustomerStore(db);
+  for (let i = 0; i < customers; i += 5000) {
+    await store.add(Array.from({ length: Math.min(5000, customers - i) }, (_, k) => customerIdFor(i + k)));
+  }
+  await db.$disconnect();
+  log('baseline scan (not measured: it writes every snapshot)');
+  const baseline = await scanOnce(sandbox.url);
+  log('ceiling: raw fetches');
+  const raw = await ceiling(sandbox.url);
+  log('unchanged scan');
+  const unchanged = await scanOnce(sandbox.url);
+  if (unchanged.summary.changes !== 0) throw new Error(`the unchanged scan recorded ${unchanged.summary.changes} changes`);
+  const unchangedPerSecond = (customers / unchanged.ms) * 1000;
+  const result = {
+    customers,
+    latencyMs,
+    concurrency,
+    ceilingPerSecond: Math.round(raw.perSecond),
+    unchangedPerSecond: Math.round(unchangedPerSecond),
+    unchangedRatio: Number((unchangedPerSecond / raw.perSecond).toFixed(3)),
+    baselinePerSecond: Math.round((customers / baseline.ms) * 1000),
+    p95CheckLatencyMs: Number(unchanged.p95LatencyMs.toFixed(2)),
+    peakRssMb: Math.round(unchanged.peakRssMb),
+  };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    process.stdout.write(
+      [
+        `customers            ${result.customers} (latency ${latencyMs} ms, concurrency ${concurrency})`,
+        `ceiling              ${result.ceilingPerSecond} customers/s (same HTTP client, no database or queue)`,
+        `unchanged scan       ${result.unchangedPerSecond} customers/s`,
+        `ratio                ${result.unchangedRatio}`,
+        `baseline scan        ${result.baselinePerSecond} customers/s (first scan, writes everything)`,
+        `p95 API latency      ${result.p95CheckLatencyMs} ms`,
+        `peak RSS (scan)      ${result.peakRssMb} MB`,
+      ].join('\n') + '\n',
+    );
+  }
+} finally {
+  sandbox.stop();
+  await dropDatabase(dbUrl.toString()).catch(() => undefined);
+  const redis = new Redis(redisUrl);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+}
