@@ -65,7 +65,7 @@ export function workerCommand(): Promise<number> {
             createMetrics({
               alertCounts: () => app.outbox.counts(),
               trackedCustomers: () => app.customers.countActive(),
-              lastCompletedScanAt: async () => (await app.scans.lastFinished())?.startedAt ?? null,
+              lastCompletedScanAt: async () => (await app.scans.lastCompleted())?.finishedAt ?? null,
             }),
             log,
           )

@@ -43,7 +43,7 @@ export function createMetrics(source: MetricsSource): Registry {
   });
   new Gauge({
     name: 'kyc_monitor_last_completed_scan_timestamp_seconds',
-    help: 'Unix time at which the last completed scan started',
+    help: 'Unix time at which the last completed scan finished',
     registers: [registry],
     async collect() {
       const at = await source.lastCompletedScanAt();

@@ -133,7 +133,7 @@ export class ScanService {
     if (summary) {
       this.deps.log.error({ scanId }, 'Cyrexa rejected the credentials: scan stopped');
       // One alert per incident: the key only changes once a scan has completed again.
-      const lastGood = await this.deps.scans.lastFinished().then((s) => (s?.status === 'completed' ? s.scanId : 'none'));
+      const lastGood = (await this.deps.scans.lastCompleted())?.scanId ?? 'none';
       await this.deps.outbox.addOpsAlert(
         `credentials-rejected:after:${lastGood}`,
         'kyc-monitor: Cyrexa rejected the API credentials',

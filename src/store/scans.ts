@@ -161,8 +161,9 @@ export class ScanStore {
     return (await this.db.scan.findMany({ orderBy: { startedAt: 'desc' }, take: limit })).map(toSummary);
   }
 
-  async lastFinished(): Promise<ScanSummary | null> {
-    const scan = await this.db.scan.findFirst({ where: { status: { in: ['completed', 'failed'] } }, orderBy: { startedAt: 'desc' } });
+  async lastCompleted(): Promise<ScanSummary | null> {
+    const scan = await this.db.scan.findFirst({ where: { status: 'completed' }, orderBy: { startedAt: 'desc' } });
     return scan ? toSummary(scan) : null;
   }
+
 }
