@@ -29,11 +29,14 @@ export function scanCommand(options: { json?: boolean; progress?: boolean }): Pr
       throw new CommandError(`scan ${result.runningScanId} is still running (started by a worker or another scan command): try again when it has finished`);
     }
     const summary = result.summary;
-    // Deliver what this scan raised, and anything else pending, within a bounded time.
-    const delivery = await app.delivery.deliver({ force: true, deadline: Date.now() + SCAN_DELIVERY_BUDGET_MS }).catch((error: unknown) => {
-      log.error({ err: (error as Error).message }, 'alert delivery failed');
-      return null;
-    });
+    // Deliver what this scan raised, and anything else pending, within a bounded time
+    // (not after Ctrl-C: the worker or the next scan delivers them).
+    const delivery = signal.aborted
+      ? null
+      : await app.delivery.deliver({ force: true, deadline: Date.now() + SCAN_DELIVERY_BUDGET_MS }).catch((error: unknown) => {
+          log.error({ err: (error as Error).message }, 'alert delivery failed');
+          return null;
+        });
     const pending = (await app.outbox.counts()).pending;
     if (options.json) {
       out(JSON.stringify(toJson(summary, delivery, pending)));

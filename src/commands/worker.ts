@@ -16,10 +16,10 @@ export function workerCommand(): Promise<number> {
     await app.queues.registerSchedule(config.scan.schedule);
     log.info({ schedule: config.scan.schedule }, 'scan schedule registered');
 
-    // After downtime: one catch-up scan if a tick was missed (the tick's time names it, so
-    // replicas starting together add it once).
+    // After downtime: one catch-up scan if a cron tick was missed (the tick's time names it, so
+    // replicas starting together add it once). A fixed-interval schedule fires at once anyway.
     const [last] = await app.scans.recent(1);
-    const missed = missedTick(config.scan.schedule, last?.startedAt ?? null, new Date());
+    const missed = config.scan.schedule.kind === 'cron' ? missedTick(config.scan.schedule, last?.startedAt ?? null, new Date()) : null;
     if (missed && (last || (await app.customers.countActive()) > 0)) {
       await app.queues.enqueueCatchUp(String(missed.getTime()));
       log.info({ missedTick: missed.toISOString() }, 'catch-up scan queued');

@@ -165,5 +165,4 @@ export class ScanStore {
     const scan = await this.db.scan.findFirst({ where: { status: 'completed' }, orderBy: { startedAt: 'desc' } });
     return scan ? toSummary(scan) : null;
   }
-
 }
