@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { dropDatabase } from '../../src/store/migrations.js';
@@ -204,6 +205,28 @@ describe('kyc-monitor end to end', () => {
       expect(Date.now() - stopped).toBeLessThan(30_000);
     }
     expect(sandbox.stats.tokensIssued).toBeGreaterThanOrEqual(1);
+  });
+
+  it('worker: after downtime that missed a cron tick, runs one catch-up scan', async () => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      await client.query("UPDATE scans SET started_at = started_at - interval '2 days'");
+    } finally {
+      await client.end();
+    }
+    const worker = startCli(['worker'], { ...env, SCAN_CRON: '0 6 * * *', SCAN_TIMEZONE: 'Europe/Berlin' });
+    try {
+      await worker.waitForOutput(/"msg":"catch-up scan queued"/);
+      await worker.waitForOutput(/"trigger":"catch-up"[^\n]*"msg":"scan started"/);
+      await worker.waitForOutput(/"status":"completed","msg":"scan finished"/);
+    } finally {
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      transcripts.push(worker.output().stdout, worker.output().stderr);
+    }
+    const status = JSON.parse((await cli(['status', '--json'])).stdout) as { lastScans: Array<{ trigger: string; status: string }> };
+    expect(status.lastScans[0]).toMatchObject({ trigger: 'catch-up', status: 'completed' });
   });
 
   it('no log line or error output of the whole run holds a secret', () => {
