@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 import { errorMessage } from './logger.js';
 import { AlertDelivery } from './alerts/deliver.js';
 import { createSmtpMailer, type Mailer } from './alerts/mailer.js';
+import { Metrics } from './http/metrics.js';
 import { ScanQueues } from './queue/queues.js';
 import { ScanService } from './scan/scan-service.js';
 import { CheckResultStore } from './store/check-results.js';
@@ -110,9 +111,17 @@ export class App {
         tokenHeader: c.tokenHeader,
         timeoutMs: c.timeoutMs,
         rateLimiter: new RedisRateLimiter(this.redis, `${this.queuePrefix}:cyrexa-rate`, c.maxRps),
-        ...(this.options.onCyrexaAttempt ? { onAttempt: this.options.onCyrexaAttempt } : {}),
+        onAttempt: (attempt) => {
+          this.metrics.observeRequest(attempt.status, attempt.ms);
+          this.options.onCyrexaAttempt?.(attempt);
+        },
       });
     });
+  }
+
+  /** This process's metrics; Cyrexa request latencies and check outcomes feed it. */
+  get metrics(): Metrics {
+    return this.once('metrics', () => new Metrics());
   }
 
   get scanService(): ScanService {
@@ -128,6 +137,7 @@ export class App {
         rules: { statuses: rules.statuses, onBaseline: rules.onBaseline },
         log: this.log,
         limit: pLimit(need(this.config.scan, 'scan').checkConcurrency),
+        observer: this.metrics,
       });
     });
   }

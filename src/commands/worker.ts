@@ -1,8 +1,8 @@
 import { ALL_SECTIONS } from '../config.js';
-import { createMetrics, startHttpServer } from '../http/server.js';
+import { startHttpServer } from '../http/server.js';
 import { errorMessage } from '../logger.js';
 import { startWorkers } from '../queue/workers.js';
-import { missedTick } from '../scan/schedule.js';
+import { missedTick, tickInterval } from '../scan/schedule.js';
 import { migrate, pendingMigrations } from '../store/migrations.js';
 import { EXIT_OK, runCommand } from './context.js';
 
@@ -44,10 +44,30 @@ export function workerCommand(): Promise<number> {
       log,
       batchConcurrency: Math.max(2, Math.ceil(config.scan.checkConcurrency / 50) + 1),
       onScanFinished: (summary) => {
+        app.metrics.observeScan(summary.status);
         log.info({ scanId: summary.scanId, status: summary.status }, 'scan finished');
         deliverNow();
       },
     });
+
+    app.metrics.readFrom({
+      alertCounts: () => app.outbox.counts(),
+      trackedCustomers: () => app.customers.countActive(),
+      lastCompletedScanAt: async () => (await app.scans.lastCompleted())?.finishedAt ?? null,
+    });
+    // Nobody watches a dashboard: say so in the logs and metrics when scans stop completing.
+    const startedAt = Date.now();
+    const interval = tickInterval(config.scan.schedule, new Date());
+    const checkOverdue = async () => {
+      const last = await app.scans.lastCompleted();
+      const since = last?.finishedAt?.getTime() ?? startedAt;
+      const overdue = Date.now() - since > 2 * interval;
+      app.metrics.setOverdue(overdue);
+      if (overdue) {
+        log.warn({ lastCompletedAt: last?.finishedAt?.toISOString() ?? null, intervalSeconds: interval / 1000 }, 'no scan has completed within twice the schedule interval');
+      }
+    };
+    const overdueTimer = setInterval(() => void checkOverdue().catch(() => undefined), Math.max(1_000, Math.min(60_000, interval / 2)));
 
     const http =
       config.http.port > 0
@@ -62,11 +82,7 @@ export function workerCommand(): Promise<number> {
               },
               pendingMigrations: () => pendingMigrations(config.database.url),
             },
-            createMetrics({
-              alertCounts: () => app.outbox.counts(),
-              trackedCustomers: () => app.customers.countActive(),
-              lastCompletedScanAt: async () => (await app.scans.lastCompleted())?.finishedAt ?? null,
-            }),
+            app.metrics.registry,
             log,
           )
         : undefined;
@@ -80,6 +96,7 @@ export function workerCommand(): Promise<number> {
     log.info('shutting down');
     stopping = true;
     clearInterval(deliveryTimer);
+    clearInterval(overdueTimer);
     // Jobs in flight finish; past the drain time they are dropped and BullMQ hands them to
     // another replica (or this one after a restart) as stalled.
     const drained = await Promise.race([

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { errorMessage } from '../logger.js';
 
@@ -12,45 +12,6 @@ export interface HealthChecks {
   redis(): Promise<void>;
   /** Names of migrations not applied yet. */
   pendingMigrations(): Promise<string[]>;
-}
-
-export interface MetricsSource {
-  alertCounts(): Promise<{ pending: number; failed: number; sent: number }>;
-  trackedCustomers(): Promise<number>;
-  lastCompletedScanAt(): Promise<Date | null>;
-}
-
-export function createMetrics(source: MetricsSource): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'kyc_monitor_process_' });
-  new Gauge({
-    name: 'kyc_monitor_alerts',
-    help: 'Alerts in the outbox by status',
-    labelNames: ['status'],
-    registers: [registry],
-    async collect() {
-      const counts = await source.alertCounts();
-      for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
-    },
-  });
-  new Gauge({
-    name: 'kyc_monitor_tracked_customers',
-    help: 'Customers being tracked',
-    registers: [registry],
-    async collect() {
-      this.set(await source.trackedCustomers());
-    },
-  });
-  new Gauge({
-    name: 'kyc_monitor_last_completed_scan_timestamp_seconds',
-    help: 'Unix time at which the last completed scan finished',
-    registers: [registry],
-    async collect() {
-      const at = await source.lastCompletedScanAt();
-      this.set(at ? at.getTime() / 1000 : 0);
-    },
-  });
-  return registry;
 }
 
 export async function startHttpServer(port: number, checks: HealthChecks, registry: Registry, log: Logger): Promise<{ server: Server; port: number; close: () => Promise<void> }> {

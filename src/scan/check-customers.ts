@@ -20,6 +20,12 @@ export interface CheckDependencies {
   log: Logger;
   /** Bounds the checks in flight across every batch of this process (CHECK_CONCURRENCY). */
   limit: ReturnType<typeof pLimit>;
+  observer?: CheckObserver;
+}
+
+/** Told the outcome of every check (metrics). */
+export interface CheckObserver {
+  observeCheck(outcome: 'unchanged' | 'changed' | 'failed' | 'skipped', count?: number): void;
 }
 
 export interface BatchOutcome {
@@ -124,6 +130,10 @@ export async function checkCustomers(
     }
   }
   const now = at();
+  deps.observer?.observeCheck('unchanged', unchanged.length);
+  deps.observer?.observeCheck('changed', outcome.checked - unchanged.length);
+  deps.observer?.observeCheck('failed', outcome.failed);
+  deps.observer?.observeCheck('skipped', outcome.skipped);
   await deps.customers.recordUnchanged(unchanged, scanId, now);
   if (failures.size) {
     const streaks = await deps.customers.recordFailures(failures, scanId, now);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import pg from 'pg';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { dropDatabase } from '../../src/store/migrations.js';
@@ -27,6 +28,17 @@ let smtp: TestSmtpServer;
 let databaseUrl: string;
 let env: NodeJS.ProcessEnv;
 const transcripts: string[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 const doc = (name: string, status: string, purpose = 'KYC') => ({
   purpose,
@@ -176,9 +188,11 @@ describe('kyc-monitor end to end', () => {
     sandbox.clearFailures();
   });
 
-  it('worker: schedules scans, emails a change made while it runs, and exits 0 on SIGTERM', async () => {
+  it('worker: schedules scans, emails a change made while it runs, serves health and metrics, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
     const worker = startCli(['worker'], {
       ...env,
+      HTTP_PORT: String(port),
       SCAN_EVERY_SECONDS: '2',
       ALERT_BATCH_SECONDS: '1',
       // The worker authenticates with client credentials instead of the static token.
@@ -196,6 +210,26 @@ describe('kyc-monitor end to end', () => {
       await worker.waitForOutput(/"msg":"alert email sent"/);
       const rows = smtp.messages.slice(before).flatMap(csvRows).map((r) => `${r.customer_id} ${r.document_name} ${r.new_status}`);
       expect(rows).toEqual(expect.arrayContaining(['c-2 proof expired']));
+      const base = `http://127.0.0.1:${port}`;
+      expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok', migrations: 'ok' } });
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      transcripts.push(metrics);
+      for (const name of [
+        'kyc_monitor_scans_total{outcome="completed"}',
+        'kyc_monitor_checks_total{outcome="unchanged"}',
+        'kyc_monitor_cyrexa_request_duration_seconds_bucket',
+        'kyc_monitor_alerts{status="pending"}',
+        'kyc_monitor_alerts{status="sent"}',
+        'kyc_monitor_tracked_customers 4',
+        'kyc_monitor_last_completed_scan_timestamp_seconds',
+        'kyc_monitor_scan_overdue 0',
+      ]) {
+        expect(metrics, name).toContain(name);
+      }
+      expect(metrics).not.toMatch(/c-[1-4]/);
     } finally {
       const stopped = Date.now();
       worker.child.kill('SIGTERM');
@@ -227,6 +261,32 @@ describe('kyc-monitor end to end', () => {
     }
     const status = JSON.parse((await cli(['status', '--json'])).stdout) as { lastScans: Array<{ trigger: string; status: string }> };
     expect(status.lastScans[0]).toMatchObject({ trigger: 'catch-up', status: 'completed' });
+  });
+
+  it('worker: rejected credentials give one operations alert, and scans not completing raise the overdue warning', async () => {
+    sandbox.failNext(null, '401', 1_000_000);
+    const port = await freePort();
+    const worker = startCli(['worker'], { ...env, SCAN_EVERY_SECONDS: '1', ALERT_BATCH_SECONDS: '0', OPS_ALERT_TO: 'ops@example.com', HTTP_PORT: String(port) });
+    const opsMails = () => smtp.messages.filter((m) => m.envelope.to.includes('ops@example.com'));
+    try {
+      await worker.waitForOutput(/no scan has completed within twice the schedule interval/);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toContain('kyc_monitor_scan_overdue 1');
+      expect(metrics).toMatch(/kyc_monitor_scans_total\{outcome="failed"\} [1-9]/);
+      const deadline = Date.now() + 30_000;
+      while (opsMails().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      // Several failed scans later, still one email for the incident.
+      const failedScans = () => (worker.output().stderr.match(/Cyrexa rejected the credentials: scan stopped/g) ?? []).length;
+      while (failedScans() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(failedScans()).toBeGreaterThanOrEqual(3);
+      expect(opsMails().map((m) => m.parsed.subject)).toEqual(['kyc-monitor: Cyrexa rejected the API credentials']);
+    } finally {
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      transcripts.push(worker.output().stdout, worker.output().stderr);
+      sandbox.clearFailures();
+    }
   });
 
   it('no log line or error output of the whole run holds a secret', () => {

@@ -1,0 +1,88 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+// Prometheus metrics. Labels are outcomes and status classes only: never a customer id, never
+// anything from a request or a secret.
+
+export interface MetricsSource {
+  alertCounts(): Promise<{ pending: number; failed: number; sent: number }>;
+  trackedCustomers(): Promise<number>;
+  lastCompletedScanAt(): Promise<Date | null>;
+}
+
+export type CheckOutcome = 'unchanged' | 'changed' | 'failed' | 'skipped';
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly scans: Counter<'outcome'>;
+  private readonly checks: Counter<'outcome'>;
+  private readonly requests: Histogram<'status'>;
+  private readonly overdue: Gauge;
+  private source: MetricsSource | undefined;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'kyc_monitor_process_' });
+    this.scans = new Counter({ name: 'kyc_monitor_scans_total', help: 'Scans finished by this process, by outcome', labelNames: ['outcome'], registers });
+    this.checks = new Counter({ name: 'kyc_monitor_checks_total', help: 'Customer checks by outcome', labelNames: ['outcome'], registers });
+    this.requests = new Histogram({
+      name: 'kyc_monitor_cyrexa_request_duration_seconds',
+      help: 'Cyrexa API request latency by status (2xx, 4xx, 5xx, network, timeout)',
+      labelNames: ['status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.overdue = new Gauge({ name: 'kyc_monitor_scan_overdue', help: '1 when no scan has completed within twice the schedule interval', registers });
+    const self = this;
+    new Gauge({
+      name: 'kyc_monitor_alerts',
+      help: 'Alerts in the outbox by status',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const counts = await self.source?.alertCounts();
+        if (counts) for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+      },
+    });
+    new Gauge({
+      name: 'kyc_monitor_tracked_customers',
+      help: 'Customers being tracked',
+      registers,
+      async collect() {
+        const n = await self.source?.trackedCustomers();
+        if (n !== undefined) this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'kyc_monitor_last_completed_scan_timestamp_seconds',
+      help: 'Unix time at which the last completed scan finished (0: none yet)',
+      registers,
+      async collect() {
+        if (!self.source) return;
+        const at = await self.source.lastCompletedScanAt();
+        this.set(at ? at.getTime() / 1000 : 0);
+      },
+    });
+  }
+
+  /** Where the gauges read from at scrape time (the database). */
+  readFrom(source: MetricsSource): void {
+    this.source = source;
+  }
+
+  observeCheck(outcome: CheckOutcome, count = 1): void {
+    if (count > 0) this.checks.inc({ outcome }, count);
+  }
+
+  observeScan(outcome: string): void {
+    this.scans.inc({ outcome });
+  }
+
+  observeRequest(status: number | 'network' | 'timeout', ms: number): void {
+    const label = typeof status === 'number' ? `${Math.floor(status / 100)}xx` : status;
+    this.requests.observe({ status: label }, ms / 1000);
+  }
+
+  setOverdue(overdue: boolean): void {
+    this.overdue.set(overdue ? 1 : 0);
+  }
+}
