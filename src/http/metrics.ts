@@ -32,14 +32,14 @@ export class Metrics {
       registers,
     });
     this.overdue = new Gauge({ name: 'kyc_monitor_scan_overdue', help: '1 when no scan has completed within twice the schedule interval', registers });
-    const self = this;
+    const source = () => this.source;
     new Gauge({
       name: 'kyc_monitor_alerts',
       help: 'Alerts in the outbox by status',
       labelNames: ['status'],
       registers,
       async collect() {
-        const counts = await self.source?.alertCounts();
+        const counts = await source()?.alertCounts();
         if (counts) for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
       },
     });
@@ -48,7 +48,7 @@ export class Metrics {
       help: 'Customers being tracked',
       registers,
       async collect() {
-        const n = await self.source?.trackedCustomers();
+        const n = await source()?.trackedCustomers();
         if (n !== undefined) this.set(n);
       },
     });
@@ -57,8 +57,9 @@ export class Metrics {
       help: 'Unix time at which the last completed scan finished (0: none yet)',
       registers,
       async collect() {
-        if (!self.source) return;
-        const at = await self.source.lastCompletedScanAt();
+        const from = source();
+        if (!from) return;
+        const at = await from.lastCompletedScanAt();
         this.set(at ? at.getTime() / 1000 : 0);
       },
     });
