@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { dropDatabase } from '../../src/store/migrations.js';
-import { baseEnv, runCli, startCli, type CliResult } from '../support/cli.js';
+import { BIN, baseEnv, runCli, runProcess, startCli, type CliResult } from '../support/cli.js';
 import { testQueuePrefix } from '../support/db.js';
 import { TestSmtpServer, type ReceivedMail } from '../support/smtp.js';
 
@@ -167,6 +167,17 @@ describe('kyc-monitor end to end', () => {
     const result = await cli(['scan', '--json']);
     expect(JSON.parse(result.stdout)).toMatchObject({ checked: 4, failed: 0, changes: 0, alerts: 0 });
     expect(smtp.messages).toHaveLength(2);
+  });
+
+  it('scan shows a progress bar on a terminal and stays quiet otherwise', async () => {
+    // util-linux `script` gives the command a pseudo-terminal.
+    const tty = await runProcess('script', ['-qec', `${BIN} scan`, '/dev/null'], env);
+    transcripts.push(tty.stdout, tty.stderr);
+    expect(tty.stdout).toMatch(/scan \[[^\]]+\] 4\/4 customers \| 0 failed \| 0 alerts/);
+    const plain = await cli(['scan']);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).not.toMatch(/customers \|/);
+    expect(plain.stdout).toMatch(/^scan \S+ completed in/);
   });
 
   it('customers whose API calls fail change nothing and alert nothing', async () => {
