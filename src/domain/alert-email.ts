@@ -105,30 +105,42 @@ const STATUS_COLOURS: Record<string, string> = { expired: '#b45309', declined: '
 
 export function renderHtml(alerts: readonly AlertView[]): string {
   const cell = 'padding:8px 10px;border-bottom:1px solid #e5e7eb;vertical-align:top;text-align:left';
+  const td = (label: string, content: string, extra = '') => `<td data-label="${label}" style="${cell}${extra}">${content}</td>`;
   const rows = alerts
     .map((a) => {
       const colour = STATUS_COLOURS[a.newStatus] ?? '#1f2937';
       const previous = a.previousStatus === null ? '<em>new</em>' : escapeHtml(a.previousStatus);
       return `<tr>
-<td style="${cell}"><strong>${escapeHtml(a.customerId)}</strong></td>
-<td style="${cell}">${escapeHtml(a.purpose)}</td>
-<td style="${cell}">${escapeHtml(a.documentType)}<br><span style="color:#6b7280">${escapeHtml(a.documentName)}</span></td>
-<td style="${cell}">${previous} &rarr; <strong style="color:${colour}">${escapeHtml(a.newStatus)}</strong></td>
-<td style="${cell}">${escapeHtml(a.verificationResponse ?? '')}</td>
-<td style="${cell};white-space:nowrap">${escapeHtml(a.detectedAt.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC'))}</td>
+${td('Customer', `<strong>${escapeHtml(a.customerId)}</strong>`)}
+${td('Status', `${previous} &rarr; <strong style="color:${colour}">${escapeHtml(a.newStatus)}</strong>`)}
+${td('Document', `${escapeHtml(a.documentType)}<br><span style="color:#6b7280">${escapeHtml(a.documentName)}</span>`)}
+${td('Purpose', escapeHtml(a.purpose))}
+${td('Verification response', escapeHtml(a.verificationResponse ?? ''))}
+${td('Detected at', escapeHtml(a.detectedAt.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')), ';white-space:nowrap')}
 </tr>`;
     })
     .join('\n');
-  const head = ['Customer', 'Purpose', 'Document', 'Status', 'Verification response', 'Detected at']
+  const head = ['Customer', 'Status', 'Document', 'Purpose', 'Verification response', 'Detected at']
     .map((h) => `<th style="${cell};background:#f3f4f6;font-size:12px;text-transform:uppercase;color:#374151">${h}</th>`)
     .join('');
+  // Inline styles for every client; on narrow screens (clients that honour <style>) each row
+  // becomes a card with labelled lines instead of a table wider than the phone.
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(renderSubject(alerts))}</title></head>
+<title>${escapeHtml(renderSubject(alerts))}</title>
+<style>
+@media (max-width: 600px) {
+  table.alerts, table.alerts tbody, table.alerts tr, table.alerts td { display: block; width: auto !important; }
+  table.alerts thead { display: none; }
+  table.alerts tr { border: 1px solid #e5e7eb; border-radius: 6px; margin: 0 0 12px; }
+  table.alerts td { border-bottom: none !important; padding: 4px 10px !important; white-space: normal !important; }
+  table.alerts td::before { content: attr(data-label); display: block; font-size: 11px; text-transform: uppercase; color: #6b7280; }
+}
+</style></head>
 <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#111827;background:#ffffff">
 <h1 style="font-size:18px;margin:0 0 12px">${escapeHtml(renderSubject(alerts))}</h1>
 <p style="margin:0 0 16px;color:#374151">These documents changed to a status that needs the compliance team's attention. The attached CSV lists the same rows.</p>
-<div style="overflow-x:auto"><table style="border-collapse:collapse;width:100%;font-size:14px">
+<div style="overflow-x:auto"><table class="alerts" style="border-collapse:collapse;width:100%;font-size:14px">
 <thead><tr>${head}</tr></thead>
 <tbody>
 ${rows}
