@@ -22,18 +22,36 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
       );
       return EXIT_OK;
     }
-    const lines = [`tracked customers: ${tracked}`, '', 'last scans:'];
+    const now = Date.now();
+    const lastCompleted = scans.find((s) => s.status === 'completed');
+    const lines = [
+      `tracked customers: ${tracked}`,
+      `last completed scan: ${lastCompleted?.finishedAt ? `${ago(now - lastCompleted.finishedAt.getTime())} ago (${lastCompleted.finishedAt.toISOString()})` : 'none among the last scans'}`,
+      '',
+      'last scans:',
+    ];
     if (scans.length === 0) lines.push('  none yet');
     for (const s of scans) {
+      const took = s.finishedAt ? `${ago(s.finishedAt.getTime() - s.startedAt.getTime())}` : 'running';
       lines.push(
-        `  ${s.startedAt.toISOString()}  ${s.status.padEnd(9)} ${s.trigger.padEnd(8)} customers ${s.customers}, checked ${s.checked}, failed ${s.failed}, events ${s.changes}, alerts ${s.alerts}${s.error ? `  (${s.error})` : ''}`,
+        `  ${s.startedAt.toISOString()}  ${s.status.padEnd(9)} ${s.trigger.padEnd(8)} ${took.padEnd(7)} customers ${s.customers}, checked ${s.checked}, failed ${s.failed}, events ${s.changes}, alerts ${s.alerts}${s.error ? `  (${s.error})` : ''}`,
       );
     }
     lines.push('', `failing customers: ${failingCount}`);
     for (const c of failing) lines.push(`  ${c.customerId}  ${c.consecutiveFailures} in a row  ${c.lastError ?? ''}`);
+    if (failingCount > failing.length) lines.push(`  … ${failingCount - failing.length} more: kyc-monitor track list --failing`);
     lines.push('', `alerts: ${counts.pending} pending, ${counts.failed} failed, ${counts.sent} sent`);
     for (const a of failedAlerts) lines.push(`  failed #${a.id} ${a.kind}${a.customerId ? ` ${a.customerId}` : ''}: ${a.lastError ?? ''}`);
     out(lines.join('\n'));
     return EXIT_OK;
   }, { requireMigrated: true });
+}
+
+function ago(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} d`;
 }
