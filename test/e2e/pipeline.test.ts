@@ -132,6 +132,18 @@ describe('kyc-monitor end to end', () => {
     expect(ok.stdout).toMatch(/imported 2 id/);
   });
 
+  it('alerts test sends a real test email, and says why when it cannot', async () => {
+    const sent = await cli(['alerts', 'test']);
+    expect(sent.code, sent.stderr).toBe(0);
+    await smtp.waitFor(1);
+    expect(smtp.messages[0]?.parsed.subject).toBe('kyc-monitor test email');
+    expect(smtp.messages[0]?.envelope.to).toEqual(['compliance@example.com']);
+    smtp.messages.length = 0;
+    const down = await cli(['alerts', 'test'], { SMTP_URL: 'smtp://127.0.0.1:1' });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/test email not sent: .*ECONNREFUSED/);
+  });
+
   it('baseline: one email for the document already in an alert status', async () => {
     sandbox.setDocuments('c-1', [doc('passport', 'verified'), doc('id-card', 'expired')]);
     sandbox.setDocuments('c-2', [doc('passport', 'underverification')]);

@@ -84,6 +84,18 @@ describe('scans', () => {
     expect(await t.db.alert.count({ where: { kind: 'ops', subject: { contains: 'rejected the API credentials' } } })).toBe(2);
   });
 
+  it('a scan that stopped making progress is abandoned with an operations alert', async () => {
+    const started = await app.scanService.start('manual', null);
+    if (started.kind !== 'started') throw new Error(`unexpected ${started.kind}`);
+    await t.db.scan.update({ where: { id: started.scan.id }, data: { heartbeatAt: new Date(Date.now() - 10 * 60_000) } });
+    const next = await app.scanService.start('schedule', 'tick-after-stale');
+    expect(next.kind).toBe('started');
+    expect(await t.db.scan.findUniqueOrThrow({ where: { id: started.scan.id } })).toMatchObject({ status: 'abandoned' });
+    const ops = await t.db.alert.findFirstOrThrow({ where: { kind: 'ops', dedupeKey: `scan-incomplete:${started.scan.id}` } });
+    expect(ops.subject).toBe('kyc-monitor: a scan could not complete');
+    if (next.kind === 'started') await app.scans.finish(next.scan.id, 'failed', 'test');
+  });
+
   it('a second scan started while one runs is skipped', async () => {
     const first = await app.scanService.start('manual', null);
     expect(first.kind).toBe('started');
