@@ -29,7 +29,12 @@ export interface DeliveryReport {
 /** Most alerts in one email; a larger group goes out in several. */
 export const MAX_ALERTS_PER_EMAIL = 500;
 const CLAIM_LIMIT = 5_000;
-const LEASE_MS = 5 * 60_000;
+/**
+ * How long claimed alerts stay reserved for this process. Renewed before every email, so it only
+ * needs to outlast one send (SMTP timeouts: 15 s to connect and greet, 30 s of silence); after a
+ * crash the alerts are claimable again this long after the last renewal.
+ */
+export const LEASE_MS = 90_000;
 
 export function retryDelayMs(attempts: number): number {
   // 30 s, 1 min, 2 min … capped at 1 h.
@@ -100,6 +105,7 @@ export class AlertDelivery {
     for (let i = 0; i < group.alerts.length; i += MAX_ALERTS_PER_EMAIL) {
       const chunk = group.alerts.slice(i, i + MAX_ALERTS_PER_EMAIL);
       const ids = chunk.map((a) => a.id);
+      await this.outbox.renewLease(token, LEASE_MS);
       let result: SendResult;
       try {
         result = await this.mailer.send(this.compose(chunk, group.recipients));

@@ -22,6 +22,11 @@ export interface WorkerDependencies {
 }
 
 const HEARTBEAT_MS = 30_000;
+/**
+ * A job whose worker died is handed to another after its lock lapses: BullMQ renews locks every
+ * lockDuration/2 while the process lives, and looks for lapsed ones every stalledInterval.
+ */
+const LOCKS = { lockDuration: 20_000, stalledInterval: 10_000, maxStalledCount: 3 } as const;
 
 export function startWorkers(deps: WorkerDependencies): { scanWorker: Worker<ScanJobData>; checkWorker: Worker<CheckJobData>; close: (force?: boolean) => Promise<void> } {
   const { log } = deps;
@@ -47,7 +52,7 @@ export function startWorkers(deps: WorkerDependencies): { scanWorker: Worker<Sca
       if (finished) deps.onScanFinished(finished);
       return { scanId: scan.id };
     },
-    { connection: deps.connection, prefix: deps.prefix, concurrency: 1, autorun: false },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: 1, autorun: false, ...LOCKS },
   );
 
   const checkWorker = new Worker<CheckJobData>(
@@ -63,7 +68,7 @@ export function startWorkers(deps: WorkerDependencies): { scanWorker: Worker<Sca
         clearInterval(heartbeat);
       }
     },
-    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.batchConcurrency, autorun: false },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.batchConcurrency, autorun: false, ...LOCKS },
   );
 
   for (const worker of [scanWorker, checkWorker]) {

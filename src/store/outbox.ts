@@ -73,6 +73,11 @@ export class OutboxStore {
     return { token, alerts };
   }
 
+  /** Keeps every alert of this claim reserved for another `leaseMs`. */
+  async renewLease(token: string, leaseMs: number): Promise<void> {
+    await this.db.alert.updateMany({ where: { claimToken: token, status: 'pending' }, data: { claimedUntil: new Date(Date.now() + leaseMs) } });
+  }
+
   async markSent(ids: readonly bigint[], token: string, messageId: string | null): Promise<void> {
     await this.db.alert.updateMany({
       where: { id: { in: [...ids] }, claimToken: token },

@@ -16,6 +16,17 @@ export class TestSmtpServer {
   private server: SMTPServer | undefined;
   /** When set, DATA is answered with this code and message. */
   reject: { code: number; message: string } | undefined;
+  /** When true, a received message is kept and its DATA left unanswered until releaseStalled(). */
+  stall = false;
+  private stalled: Array<() => void> = [];
+  /** How many messages are held unanswered. */
+  get stalledCount(): number {
+    return this.stalled.length;
+  }
+  /** Accepts the held messages (their senders may be long gone). */
+  releaseStalled(): void {
+    for (const accept of this.stalled.splice(0)) accept();
+  }
   private waiters: Array<() => void> = [];
 
   constructor(private readonly options: Partial<SMTPServerOptions> = {}) {}
@@ -36,23 +47,27 @@ export class TestSmtpServer {
             return callback(error);
           }
           const raw = Buffer.concat(chunks).toString('utf8');
-          void simpleParser(raw).then((parsed) => {
-            this.messages.push({
-              envelope: {
-                from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-                to: session.envelope.rcptTo.map((r) => r.address),
-              },
-              parsed,
-              raw,
-            });
-            for (const w of this.waiters.splice(0)) w();
-            callback();
-          }, callback);
+          if (this.stall) {
+            this.stalled.push(() => void this.store(raw, session.envelope, callback));
+            return;
+          }
+          void this.store(raw, session.envelope, callback);
         });
       },
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', () => resolve()));
     return this;
+  }
+
+  private async store(raw: string, envelope: { mailFrom: false | { address: string }; rcptTo: Array<{ address: string }> }, callback: (error?: Error | null) => void): Promise<void> {
+    try {
+      const parsed = await simpleParser(raw);
+      this.messages.push({ envelope: { from: envelope.mailFrom ? envelope.mailFrom.address : '', to: envelope.rcptTo.map((r) => r.address) }, parsed, raw });
+      for (const w of this.waiters.splice(0)) w();
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
   }
 
   get port(): number {
