@@ -1,6 +1,7 @@
 import { ALL_SECTIONS } from '../config.js';
 import { startHttpServer } from '../http/server.js';
 import { errorMessage } from '../logger.js';
+import { recoverLostQueues, watchForLostQueues } from '../queue/recovery.js';
 import { startWorkers } from '../queue/workers.js';
 import { missedTick, tickInterval } from '../scan/schedule.js';
 import { migrate, pendingMigrations } from '../store/migrations.js';
@@ -8,13 +9,18 @@ import { EXIT_OK, runCommand } from './context.js';
 
 /** Everything must be closed within SPEC's 30 s of SIGTERM; jobs get most of it. */
 const JOB_DRAIN_MS = 20_000;
+/** How often the worker checks that Redis still holds the queues (it may be flushed or restarted). */
+const QUEUE_CHECK_MS = 10_000;
 
 export function workerCommand(): Promise<number> {
   return runCommand(ALL_SECTIONS, async ({ app, config, log, signal }) => {
     const migrated = await migrate(config.database.url);
     if (migrated.applied.length) log.info({ applied: migrated.applied }, 'migrations applied');
+    const recovery = { queues: app.queues, scans: app.scans, scanService: app.scanService, schedule: config.scan.schedule, log };
+    await recoverLostQueues(recovery);
     await app.queues.registerSchedule(config.scan.schedule);
     log.info({ schedule: config.scan.schedule }, 'scan schedule registered');
+    const queueWatch = watchForLostQueues(recovery, QUEUE_CHECK_MS);
 
     // After downtime: one catch-up scan if a cron tick was missed (the tick's time names it, so
     // replicas starting together add it once). A fixed-interval schedule fires at once anyway.
@@ -97,6 +103,7 @@ export function workerCommand(): Promise<number> {
     stopping = true;
     clearInterval(deliveryTimer);
     clearInterval(overdueTimer);
+    await Promise.race([queueWatch.stop(), new Promise((resolve) => setTimeout(resolve, 3_000).unref())]);
     // Jobs in flight finish; past the drain time they are dropped and BullMQ hands them to
     // another replica (or this one after a restart) as stalled.
     const drained = await Promise.race([

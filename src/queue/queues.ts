@@ -9,6 +9,9 @@ export const SCAN_QUEUE = 'scans';
 export const CHECK_QUEUE = 'checks';
 export const SCHEDULER_ID = 'scan-schedule';
 
+/** Present while Redis keeps the queues; its absence means Redis lost its data. */
+const MARKER_KEY = 'queues-alive';
+
 export interface ScanJobData {
   trigger: ScanTrigger;
 }
@@ -23,7 +26,10 @@ export class ScanQueues {
   readonly scans: Queue<ScanJobData>;
   readonly checks: Queue<CheckJobData>;
 
-  constructor(connection: Redis, readonly prefix: string) {
+  constructor(
+    private readonly connection: Redis,
+    readonly prefix: string,
+  ) {
     this.scans = new Queue<ScanJobData>(SCAN_QUEUE, { connection, prefix });
     this.checks = new Queue<CheckJobData>(CHECK_QUEUE, { connection, prefix });
   }
@@ -35,6 +41,15 @@ export class ScanQueues {
       schedule.kind === 'cron' ? { pattern: schedule.pattern, tz: schedule.timezone } : { every: schedule.seconds * 1000 },
       { name: 'scan', data: { trigger: 'schedule' }, opts: { removeOnComplete: 100, removeOnFail: 500 } },
     );
+  }
+
+  /**
+   * Sets the marker unless it exists; true when this call set it, i.e. the queues were new or
+   * Redis lost everything (flushed, or restarted without persistence). Only one caller wins.
+   */
+  async claimMarker(): Promise<boolean> {
+    const set = await this.connection.set(`${this.prefix}:${MARKER_KEY}`, new Date().toISOString(), 'NX');
+    return set === 'OK';
   }
 
   async hasSchedule(): Promise<boolean> {

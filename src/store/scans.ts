@@ -108,6 +108,11 @@ export class ScanStore {
     return stale;
   }
 
+  /** Running scans driven by the queue (not `scan` in a process) that started before `before`. */
+  async runningQueuedBefore(before: Date): Promise<ScanRow[]> {
+    return this.db.scan.findMany({ where: { status: 'running', trigger: { not: 'manual' }, startedAt: { lt: before } } });
+  }
+
   async heartbeat(id: string): Promise<void> {
     await this.db.scan.updateMany({ where: { id, status: 'running' }, data: { heartbeatAt: new Date() } });
   }

@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+// Private Redis and Postgres servers for tests that stop, restart or flush them: the shared
+// ones serve every other test and CI.
+
+const run = promisify(execFile);
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A redis-server of its own, without persistence: a restart loses everything, as a flush does. */
+export class PrivateRedis {
+  private constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort());
+    await redis.start();
+    return redis;
+  }
+
+  private cli(...args: string[]) {
+    return run('redis-cli', ['-h', '127.0.0.1', '-p', String(this.port), ...args]);
+  }
+
+  async start(): Promise<void> {
+    await run('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--dir', tmpdir()]);
+    await waitFor('redis to answer', async () => (await this.cli('ping')).stdout.trim() === 'PONG');
+  }
+
+  async stop(): Promise<void> {
+    await this.cli('shutdown', 'nosave').catch(() => undefined);
+    await waitFor('redis to stop', async () => {
+      try {
+        await this.cli('ping');
+        return false;
+      } catch {
+        return true;
+      }
+    });
+  }
+
+  async flush(): Promise<void> {
+    await this.cli('flushall');
+  }
+}
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+/** A Postgres cluster of its own (run as the postgres user: the server refuses root). */
+export class PrivatePostgres {
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+  ) {}
+
+  get url(): string {
+    return `postgresql://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  static async start(): Promise<PrivatePostgres> {
+    const dir = await mkdtemp(join(tmpdir(), 'kyc-pg-'));
+    await run('chown', ['postgres', dir]);
+    await asPostgres(`${PG_BIN}/initdb`, '-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres');
+    const pg = new PrivatePostgres(await freePort(), dir);
+    await pg.start();
+    return pg;
+  }
+
+  async start(): Promise<void> {
+    await asPostgres(`${PG_BIN}/pg_ctl`, '-D', `${this.dir}/data`, '-l', `${this.dir}/log`, '-w', '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1`, 'start');
+  }
+
+  async stop(): Promise<void> {
+    await asPostgres(`${PG_BIN}/pg_ctl`, '-D', `${this.dir}/data`, '-m', 'fast', '-w', 'stop');
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop().catch(() => undefined);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function asPostgres(command: string, ...args: string[]): Promise<void> {
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) await run('runuser', ['-u', 'postgres', '--', command, ...args]);
+  else await run(command, args);
+}
