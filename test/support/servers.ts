@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +97,15 @@ export class PrivatePostgres {
 
   async stop(): Promise<void> {
     await asPostgres(`${PG_BIN}/pg_ctl`, '-D', `${this.dir}/data`, '-m', 'fast', '-w', 'stop');
+  }
+
+  /** SIGSTOP (or SIGCONT) to the server and its backends: connections open, nothing answers. */
+  async freeze(frozen: boolean): Promise<void> {
+    const pid = (await readFile(`${this.dir}/data/postmaster.pid`, 'utf8')).split('\n')[0]?.trim();
+    if (!pid) throw new Error('postmaster.pid has no pid');
+    const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', pid]);
+    const pids = [pid, ...stdout.split('\n').map((l) => l.trim()).filter(Boolean)];
+    await run('kill', [frozen ? '-STOP' : '-CONT', ...pids]);
   }
 
   async destroy(): Promise<void> {
