@@ -134,7 +134,19 @@ export class AlertDelivery {
         await this.outbox.markRetry(ids, token, result.error, new Date(this.now().getTime() + retryDelayMs(attempts)));
         report.alertsRetrying += chunk.length;
         report.authenticationFailed ||= result.authentication;
-        this.log.warn({ alerts: chunk.length, error: result.error }, result.authentication ? 'SMTP authentication failed: alerts kept for retry' : 'alert email not accepted now: will retry');
+        if (result.authentication) {
+          this.log.error({ alerts: chunk.length, error: result.error }, 'SMTP authentication failed: alerts kept for retry; check SMTP_URL');
+          // Mail cannot reach anyone now; the operations alert goes out once it can, to say why
+          // alerts were late. One a day at most, however many retries fail.
+          await this.outbox.addOpsAlert(
+            `smtp-auth-failed:${this.now().toISOString().slice(0, 10)}`,
+            'kyc-monitor: the mail server rejected its credentials',
+            `The mail server rejected kyc-monitor's SMTP credentials (${result.error}), so alert emails were held back and retried. ` +
+              'None was lost: they are sent as soon as the credentials work. Check the user and password in SMTP_URL.',
+          );
+        } else {
+          this.log.warn({ alerts: chunk.length, error: result.error }, 'alert email not accepted now: will retry');
+        }
       }
     }
   }

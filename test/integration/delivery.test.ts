@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
@@ -64,7 +65,7 @@ describe('AlertDelivery', () => {
     expect(report).toMatchObject({ emailsSent: 2, alertsSent: 3, alertsRetrying: 0, alertsFailed: 0 });
     const byTo = Object.fromEntries(smtp.messages.map((m) => [m.envelope.to.sort().join(','), m]));
     const compliance = byTo['compliance@example.com'];
-    expect(compliance?.parsed.subject).toBe('KYC alert: 2 documents of 2 customers declined or expired');
+    expect(compliance?.parsed.subject).toBe('KYC alert: 2 documents of 2 customers expired');
     expect(compliance?.parsed.text).toContain('Customer cust-2');
     expect(compliance?.parsed.html).toContain('<table');
     const attachment = compliance?.parsed.attachments[0];
@@ -127,6 +128,55 @@ describe('AlertDelivery', () => {
     expect(await new AlertDelivery(outbox, down, options, log).deliver()).toMatchObject({ alertsRetrying: 1 });
     expect(await outbox.counts()).toMatchObject({ pending: 1, failed: 0 });
     down.close();
+  });
+
+  it('on 535 (credentials rejected) keeps the alerts, and queues one operations alert saying why they are late', async () => {
+    await addAlert();
+    await addAlert({ customerId: 'cust-2' });
+    const strict = await new TestSmtpServer({
+      authOptional: false,
+      allowInsecureAuth: true,
+      onAuth: (auth, _session, callback) => (auth.password === 'right' ? callback(null, { user: auth.username }) : callback(new Error('Invalid username or password'))),
+    }).start();
+    const wrong = createSmtpMailer(`smtp://kyc:wrong-pass@127.0.0.1:${strict.port}`, { timeoutMs: 5_000 });
+    const right = createSmtpMailer(`smtp://kyc:right@127.0.0.1:${strict.port}`, { timeoutMs: 5_000 });
+    try {
+      const failing = new AlertDelivery(outbox, wrong, options, log);
+      expect(await failing.deliver()).toMatchObject({ alertsRetrying: 2, authenticationFailed: true, alertsFailed: 0 });
+      expect(await failing.deliver({ force: true })).toMatchObject({ emailsSent: 0 }); // not due yet: backoff
+      const docs = await t.db.alert.findMany({ where: { kind: 'document' } });
+      expect(docs.every((a) => a.status === 'pending' && /535/.test(a.lastError ?? '') && !(a.lastError ?? '').includes('wrong-pass'))).toBe(true);
+      expect(await t.db.alert.count({ where: { kind: 'ops' } })).toBe(1);
+      // Credentials fixed: the document alerts and the operations alert all go out.
+      await t.db.alert.updateMany({ data: { nextAttemptAt: new Date(Date.now() - 1000), detectedAt: new Date(Date.now() - 120_000) } });
+      expect(await new AlertDelivery(outbox, right, options, log).deliver()).toMatchObject({ alertsSent: 3, emailsSent: 2 });
+      expect(strict.messages.map((m) => m.parsed.subject).sort()).toEqual(['KYC alert: 2 documents of 2 customers expired', 'kyc-monitor: the mail server rejected its credentials'].sort());
+    } finally {
+      wrong.close();
+      right.close();
+      await strict.close();
+    }
+  });
+
+  it('times out a server that accepts the connection but never answers, and keeps the alert for a retry', async () => {
+    await addAlert();
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const mailer = createSmtpMailer(`smtp://127.0.0.1:${port}`, { timeoutMs: 1_500 });
+    try {
+      const report = await new AlertDelivery(outbox, mailer, options, log).deliver();
+      expect(report).toMatchObject({ alertsRetrying: 1, alertsSent: 0 });
+      expect(sockets.length).toBeGreaterThan(0);
+      const alert = await t.db.alert.findFirstOrThrow();
+      expect(alert).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(alert.lastError).toMatch(/timeout|ETIMEDOUT/i);
+    } finally {
+      mailer.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('sends each operations alert once, to OPS_ALERT_TO', async () => {
