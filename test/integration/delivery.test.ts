@@ -65,7 +65,7 @@ describe('AlertDelivery', () => {
     expect(report).toMatchObject({ emailsSent: 2, alertsSent: 3, alertsRetrying: 0, alertsFailed: 0 });
     const byTo = Object.fromEntries(smtp.messages.map((m) => [m.envelope.to.sort().join(','), m]));
     const compliance = byTo['compliance@example.com'];
-    expect(compliance?.parsed.subject).toBe('KYC alert: 2 documents of 2 customers expired');
+    expect(compliance?.parsed.subject).toBe('KYC alert: 2 documents of 2 customers declined or expired');
     expect(compliance?.parsed.text).toContain('Customer cust-2');
     expect(compliance?.parsed.html).toContain('<table');
     const attachment = compliance?.parsed.attachments[0];
