@@ -51,6 +51,9 @@ export class Sandbox {
   readonly options: Required<Omit<SandboxOptions, 'accessToken' | 'tokenHeader' | 'clientId' | 'clientSecret'>> &
     Pick<SandboxOptions, 'accessToken' | 'tokenHeader' | 'clientId' | 'clientSecret'>;
 
+  /** Told of every getDocuments request as it arrives (tests that count requests per customer). */
+  onDocumentsRequest: ((customerId: string) => void) | undefined;
+
   constructor(options: SandboxOptions = {}) {
     this.options = {
       port: options.port ?? 0,
@@ -163,6 +166,7 @@ export class Sandbox {
 
   private async getDocuments(req: IncomingMessage, res: ServerResponse, customerId: string): Promise<void> {
     this.stats.requests++;
+    this.onDocumentsRequest?.(customerId);
     if (this.options.latencyMs > 0) await new Promise((r) => setTimeout(r, this.options.latencyMs));
     const failure = this.takeFailure(customerId);
     if (failure) return this.fail(res, failure);
