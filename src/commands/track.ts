@@ -89,7 +89,6 @@ const MAX_PROBLEMS_SHOWN = 50;
  */
 export async function readImport(input: Readable, spoolPath: string): Promise<{ valid: number; problems: ImportProblem[]; invalid: number }> {
   const spool = createWriteStream(spoolPath);
-  const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNo = 0;
   let column: number | null = null;
   let csv = false;
@@ -100,8 +99,12 @@ export async function readImport(input: Readable, spoolPath: string): Promise<{ 
     invalid++;
     if (problems.length < MAX_PROBLEMS_SHOWN) problems.push({ line, message });
   };
-  for await (const raw of lines) {
+  for await (const { text: raw, tooLong } of boundedLines(input)) {
     lineNo++;
+    if (tooLong) {
+      problem(lineNo, `line longer than ${MAX_LINE_CHARS} characters`);
+      continue;
+    }
     const line = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
     if (lineNo === 1) {
       const header = parseCsvLine(line).map((h) => h.trim());
@@ -131,6 +134,38 @@ export async function readImport(input: Readable, spoolPath: string): Promise<{ 
   spool.end();
   await once(spool, 'close');
   return { valid, problems, invalid };
+}
+
+export const MAX_LINE_CHARS = 64 * 1024;
+
+/**
+ * The lines of a stream (LF or CRLF). A line longer than maxChars is flagged and not kept, so
+ * that a file without line breaks cannot fill memory.
+ */
+export async function* boundedLines(input: Readable, maxChars = MAX_LINE_CHARS): AsyncGenerator<{ text: string; tooLong: boolean }> {
+  input.setEncoding('utf8');
+  let current = '';
+  let tooLong = false;
+  const line = () => ({ text: current.endsWith('\r') ? current.slice(0, -1) : current, tooLong });
+  for await (const chunk of input as AsyncIterable<string>) {
+    let start = 0;
+    for (;;) {
+      const end = chunk.indexOf('\n', start);
+      if (!tooLong) {
+        current += end === -1 ? chunk.slice(start) : chunk.slice(start, end);
+        if (current.length > maxChars + 1) {
+          tooLong = true;
+          current = '';
+        }
+      }
+      if (end === -1) break;
+      yield line();
+      current = '';
+      tooLong = false;
+      start = end + 1;
+    }
+  }
+  if (current !== '' || tooLong) yield line();
 }
 
 /** One CSV record on one line (a quoted line break is not supported in import files). */

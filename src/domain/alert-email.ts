@@ -41,7 +41,7 @@ export function utcStamp(date: Date): string {
 
 /** A spreadsheet would run a cell starting with one of these as a formula. */
 export function neutraliseCell(value: string): string {
-  return /^[=+\-@]/.test(value) ? `'${value}` : value;
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 export function escapeHtml(value: string): string {

@@ -1,0 +1,175 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Sandbox } from '../../src/sandbox/server.js';
+import { BIN, baseEnv, runCli } from '../support/cli.js';
+import { createTestDatabase, testQueuePrefix, type TestDatabase } from '../support/db.js';
+import { TestSmtpServer } from '../support/smtp.js';
+
+// Fault 7: hostile input from the operator's side (ids, import files, configuration) and from
+// the API's side (document fields that try HTML, header injection and spreadsheet formulas).
+
+let t: TestDatabase;
+let sandbox: Sandbox;
+let smtp: TestSmtpServer;
+let env: NodeJS.ProcessEnv;
+const dir = mkdtempSync(path.join(tmpdir(), 'kyc-hostile-'));
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  sandbox = await new Sandbox({ customers: 0, accessToken: 'hostile-access-token' }).start();
+  smtp = await new TestSmtpServer().start();
+  env = baseEnv({
+    DATABASE_URL: t.url,
+    REDIS_URL: inject('redisUrl'),
+    QUEUE_PREFIX: testQueuePrefix(),
+    CYREXA_BASE_URL: sandbox.url,
+    CYREXA_TENANT_ID: 'sandbox-tenant',
+    CYREXA_ACCESS_TOKEN: 'hostile-access-token',
+    SMTP_URL: smtp.url,
+    ALERT_TO: 'compliance@example.com',
+    HTTP_PORT: '0',
+  });
+});
+afterAll(async () => {
+  await sandbox.close();
+  await smtp.close();
+  await t.drop();
+});
+
+const HOSTILE_IDS = ['..', '%2e%2e', 'a/b', 'x?y#', 'x'.repeat(500), 'bad\u0001id', 'new\nline', 'tab\tid', '-rf', ' leading', 'é-accent', ''];
+
+describe('hostile customer ids', () => {
+  it.each(['track add', 'track remove', 'history'])('%s refuses each with exit 2, before any request or write', async (command) => {
+    for (const id of HOSTILE_IDS) {
+      const result = await runCli([...command.split(' '), '--', id], env);
+      expect(result.code, JSON.stringify(id)).toBe(2);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(sandbox.stats.requests).toBe(0);
+    expect(await t.db.trackedCustomer.count()).toBe(0);
+  });
+});
+
+describe('hostile import files', () => {
+  it('lists each bad line by number and imports nothing; --skip-invalid imports the rest', async () => {
+    const file = path.join(dir, 'mixed.txt');
+    writeFileSync(file, ['ok-1', '..', '%2e%2e', 'ok-2', 'a/b', 'x?y#', 'x'.repeat(500), 'bad\u0001id', `${'y'.repeat(70_000)}`, 'ok-3'].join('\r\n'));
+    const refused = await runCli(['track', 'import', file], env);
+    expect(refused.code).toBe(2);
+    for (const line of [2, 3, 5, 6, 7, 8, 9]) expect(refused.stderr).toMatch(new RegExp(`line ${line}: `));
+    expect(refused.stderr).toMatch(/line 9: line longer than 65536 characters/);
+    expect(refused.stderr).toMatch(/7 invalid line\(s\): nothing imported/);
+    expect(await t.db.trackedCustomer.count()).toBe(0);
+    const skipped = await runCli(['track', 'import', '--skip-invalid', file], env);
+    expect(skipped.code, skipped.stderr).toBe(0);
+    expect((await t.db.trackedCustomer.findMany({ orderBy: { customerId: 'asc' } })).map((c) => c.customerId)).toEqual(['ok-1', 'ok-2', 'ok-3']);
+    await t.db.trackedCustomer.deleteMany();
+  });
+
+  it('an empty file and a missing file', async () => {
+    const empty = path.join(dir, 'empty.csv');
+    writeFileSync(empty, '');
+    const result = await runCli(['track', 'import', empty], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/nothing imported/);
+    const missing = await runCli(['track', 'import', path.join(dir, 'nope.csv')], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read .*nope\.csv: ENOENT/);
+  });
+
+  it('streams a 1 GB input (one endless line, then long lines) in bounded memory', { timeout: 300_000 }, async () => {
+    const MB = 1024 * 1024;
+    const endless = Buffer.alloc(MB, 'z');
+    const longLines = Buffer.from(`${'w'.repeat(1023)}\n`.repeat(1024));
+    let sent = 0;
+    const input = new Readable({
+      read() {
+        if (sent >= 1024) return void this.push(null);
+        // 512 MB without a line break, a break, then 512 MB of 1 KB lines.
+        this.push(sent < 512 ? endless : sent === 512 ? Buffer.concat([Buffer.from('\n'), longLines]) : longLines);
+        sent++;
+      },
+    });
+    const child = spawn(BIN, ['track', 'import', '-'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let peakKb = 0;
+    const sampler = setInterval(() => {
+      try {
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+      } catch {
+        // exited
+      }
+    }, 50);
+    input.pipe(child.stdin);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearInterval(sampler);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/line 1: line longer than 65536 characters/);
+    expect(stderr).toMatch(/line 2: customer id "w{10}/);
+    expect(stderr).toMatch(/524289 invalid line\(s\): nothing imported/);
+    expect(peakKb / 1024, 'peak RSS in MB').toBeLessThan(300);
+    expect(await t.db.trackedCustomer.count()).toBe(0);
+  });
+});
+
+describe('bad configuration', () => {
+  it.each([
+    ['both X and X_FILE', { CYREXA_ACCESS_TOKEN: 'a', CYREXA_ACCESS_TOKEN_FILE: '/etc/hostname' }, /CYREXA_ACCESS_TOKEN.*both/],
+    ['an unreadable file', { CYREXA_ACCESS_TOKEN: undefined, CYREXA_ACCESS_TOKEN_FILE: '/nonexistent/token' }, /CYREXA_ACCESS_TOKEN_FILE/],
+    ['a bad URL', { CYREXA_BASE_URL: 'not a url' }, /CYREXA_BASE_URL/],
+    ['a bad cron', { SCAN_CRON: '61 * * * *' }, /SCAN_CRON/],
+    ['an unknown time zone', { SCAN_TIMEZONE: 'Mars/Olympus' }, /SCAN_TIMEZONE/],
+    ['a bad REDIS_URL', { REDIS_URL: 'http://[bad' }, /REDIS_URL/],
+  ])('%s: exit 2 naming the variable, no stack trace', async (_what, over, pattern) => {
+    const result = await runCli(['scan'], { ...env, ...over });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(pattern);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr).not.toContain('hostile-access-token');
+  });
+});
+
+describe('hostile document fields', () => {
+  it('are escaped in HTML, cannot inject mail headers, and are neutralised in the CSV', async () => {
+    await t.db.trackedCustomer.create({ data: { customerId: 'evil-1' } });
+    sandbox.setDocuments('evil-1', [
+      {
+        purpose: 'KYC\r\nBcc: thief@example.net',
+        name: '<script>alert(1)</script>\r\nSubject: pwned',
+        documentType: 'Passport',
+        location: 'javascript:alert(1)',
+        verificationResponse: '=HYPERLINK("http://evil.example","click")',
+        status: 'expired',
+      },
+      { purpose: 'KYB', name: '+cmd|calc', documentType: 'selfie', location: '/s', verificationResponse: '@SUM(1+1)\n-2+3', status: 'declined' },
+    ]);
+    const result = await runCli(['scan', '--json'], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ alerts: 2 });
+    const mails = smtp.messages.filter((m) => m.parsed.attachments.length > 0);
+    expect(mails.length).toBeGreaterThan(0);
+    for (const mail of mails) {
+      expect(mail.envelope.to.every((to) => to === 'compliance@example.com')).toBe(true);
+      expect(mail.parsed.headers.has('bcc')).toBe(false);
+      expect(String(mail.parsed.subject)).not.toMatch(/pwned|[\r\n]/);
+      const headerBlock = mail.raw.split('\r\n\r\n')[0] ?? '';
+      expect(headerBlock).not.toMatch(/^(Bcc|Subject: pwned)/im);
+      expect(mail.parsed.html).not.toContain('<script>');
+      expect(mail.parsed.html).toContain('&lt;script&gt;');
+      expect(mail.parsed.html).not.toMatch(/href=["']?javascript:/i);
+    }
+    const rows = mails.flatMap((m) => parse(m.parsed.attachments[0]?.content.toString('utf8') ?? '', { columns: true }) as Array<Record<string, string>>);
+    const cells = rows.flatMap((r) => Object.values(r));
+    expect(cells.filter((c) => /^[=+\-@]/.test(c))).toEqual([]);
+    expect(cells).toContain(`'=HYPERLINK("http://evil.example","click")`);
+    expect(cells).toContain(`'+cmd|calc`);
+    expect(cells).toContain(`'@SUM(1+1)\n-2+3`);
+  });
+});
