@@ -238,6 +238,11 @@ export class Sandbox {
     this.send(res, 200, { access_token: token, token_type: 'Bearer', expires_in: this.options.tokenLifetimeSeconds });
   }
 
+  /** Every access token issued so far (tests look for them where they must not be). */
+  issuedTokenValues(): string[] {
+    return [...this.issuedTokens.keys()];
+  }
+
   /** Expires every issued token now (the next request with one gets 401). */
   revokeTokens(): void {
     for (const token of this.issuedTokens.keys()) this.issuedTokens.set(token, 0);
