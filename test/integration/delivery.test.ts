@@ -105,14 +105,28 @@ describe('AlertDelivery', () => {
   it('marks alerts failed on 550, raises an operations alert, and still sends the other groups', async () => {
     await addAlert();
     await addAlert({ purpose: 'KYB' });
-    const failing = { ...options, to: ['refused@example.com'] };
-    // A mailer that refuses only mail for refused@, as a server refusing one recipient would.
-    const delivery = new AlertDelivery(outbox, { ...mailer, send: (email) => (email.to.includes('refused@example.com') ? Promise.resolve({ ok: false, disposition: 'failed', error: 'EENVELOPE 550: mailbox unavailable', authentication: false }) : mailer.send(email)) }, failing, log);
-    const report = await delivery.deliver();
-    expect(report).toMatchObject({ emailsSent: 1, alertsFailed: 1 });
-    expect(await t.db.alert.count({ where: { status: 'failed' } })).toBe(1);
-    const ops = await t.db.alert.findFirstOrThrow({ where: { kind: 'ops' } });
-    expect(ops.subject).toMatch(/refused/);
+    // A real server that refuses one mailbox for good.
+    const picky = await new TestSmtpServer({
+      onRcptTo: (address, _session, callback) => {
+        if (address.address !== 'refused@example.com') return callback();
+        const error = new Error('mailbox unavailable') as Error & { responseCode: number };
+        error.responseCode = 550;
+        callback(error);
+      },
+    }).start();
+    const pickyMailer = createSmtpMailer(picky.url, { timeoutMs: 5_000 });
+    try {
+      const report = await new AlertDelivery(outbox, pickyMailer, { ...options, to: ['refused@example.com'] }, log).deliver();
+      expect(report).toMatchObject({ emailsSent: 1, alertsFailed: 1 });
+      expect(await t.db.alert.count({ where: { status: 'failed' } })).toBe(1);
+      expect((await t.db.alert.findFirstOrThrow({ where: { status: 'failed' } })).lastError).toMatch(/550/);
+      expect(picky.messages.map((m) => m.envelope.to.sort().join(','))).toEqual(['kyb@example.com,lead@example.com']);
+      const ops = await t.db.alert.findFirstOrThrow({ where: { kind: 'ops' } });
+      expect(ops.subject).toMatch(/refused/);
+    } finally {
+      pickyMailer.close();
+      await picky.close();
+    }
   });
 
   it('marks alerts failed when the real server answers 550', async () => {
