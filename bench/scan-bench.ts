@@ -71,6 +71,8 @@ function scanOnce(sandboxUrl: string): Promise<{ ms: number; summary: { checked:
       CHECK_CONCURRENCY: String(concurrency),
       ALERT_TO: 'bench@example.com',
       LOG_LEVEL: 'warn',
+      // Node flags for the scanning process only (V8 heap sizes, --cpu-prof).
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -99,8 +99,23 @@ export class CyrexaClient implements DocumentsSource {
       throw error;
     }
     await this.rateLimiter.acquire(signal);
+    // One controller per attempt, its timer cleared as soon as the attempt ends: AbortSignal.timeout
+    // and AbortSignal.any would keep every request's signal alive for the whole timeout.
+    const attempt = new AbortController();
+    const timer = setTimeout(() => attempt.abort(new DOMException(`timed out after ${this.options.timeoutMs} ms`, 'TimeoutError')), this.options.timeoutMs);
+    const onAbort = () => attempt.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.send(customerId, token, attempt.signal, signal);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** One HTTP exchange; `deadline` aborts on the timeout or with `signal`. */
+  private async send(customerId: string, token: string, deadline: AbortSignal, signal?: AbortSignal): Promise<ApiDocument[]> {
     const started = performance.now();
-    const deadline = AbortSignal.timeout(this.options.timeoutMs);
     let response: Response;
     try {
       response = await this.http.get(this.documentsUrl(customerId), {
@@ -110,7 +125,7 @@ export class CyrexaClient implements DocumentsSource {
           token: this.options.tokenHeader ?? token,
           accept: 'application/json',
         },
-        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+        signal: deadline,
       });
     } catch (error) {
       const timedOut = deadline.aborted;

@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
 
-// CYREXA_MAX_RPS holds across every replica: each request first reserves a send time from one
-// Redis key (generic cell rate algorithm), then waits until that time.
+// CYREXA_MAX_RPS holds across every replica: send times are reserved from one Redis key
+// (generic cell rate algorithm), then waited for. A process reserves a small block of
+// consecutive slots per round trip (as many as fit in BLOCK_MS), so that a high limit does
+// not cost one Redis call per request, while a low one still reserves one or two at a time.
 
 export interface RateLimiter {
   /** Resolves when the caller may send one request. */
@@ -10,8 +12,8 @@ export interface RateLimiter {
 
 export const unlimited: RateLimiter = { acquire: () => Promise.resolve() };
 
-// KEYS[1] theoretical arrival time (µs); ARGV[1] interval (µs); ARGV[2] burst (µs).
-// Returns how many µs the caller must wait before sending.
+// KEYS[1] theoretical arrival time (µs); ARGV[1] interval (µs); ARGV[2] burst (µs); ARGV[3] slots.
+// Returns how many µs the caller must wait before its first slot; the others follow one interval apart.
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -20,28 +22,60 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now - tonumber(ARGV[2]) then tat = now - tonumber(ARGV[2]) end
 local wait = tat - now
 if wait < 0 then wait = 0 end
-redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', math.floor(wait / 1000) + 60000)
+redis.call('SET', KEYS[1], tostring(tat + interval * tonumber(ARGV[3])), 'PX', math.floor(wait / 1000) + 60000)
 return wait
 `;
 
 interface ReserveClient {
-  kycReserveSlot(key: string, intervalUs: number, burstUs: number): Promise<number>;
+  kycReserveSlots(key: string, intervalUs: number, burstUs: number, slots: number): Promise<number>;
 }
+
+/** How far ahead one reservation reaches. */
+const BLOCK_MS = 20;
+const MAX_BLOCK = 64;
+/** A reserved slot not used within this long is dropped rather than sent in a burst. */
+const STALE_MS = 1_000;
 
 export class RedisRateLimiter implements RateLimiter {
   private readonly client: ReserveClient;
-  private readonly intervalUs: number;
+  private readonly intervalMs: number;
+  private readonly blockSize: number;
+  /** Reserved send times (ms, this process's clock), oldest first. */
+  private slots: number[] = [];
+  private reserving: Promise<void> | undefined;
 
-  constructor(client: Redis, private readonly key: string, maxPerSecond: number) {
-    if (!(client as unknown as Partial<ReserveClient>).kycReserveSlot) client.defineCommand('kycReserveSlot', { numberOfKeys: 1, lua: RESERVE });
+  constructor(
+    client: Redis,
+    private readonly key: string,
+    maxPerSecond: number,
+  ) {
+    if (!(client as unknown as Partial<ReserveClient>).kycReserveSlots) client.defineCommand('kycReserveSlots', { numberOfKeys: 1, lua: RESERVE });
     this.client = client as unknown as ReserveClient;
-    this.intervalUs = Math.round(1_000_000 / maxPerSecond);
+    this.intervalMs = 1000 / maxPerSecond;
+    this.blockSize = Math.max(1, Math.min(MAX_BLOCK, Math.floor(BLOCK_MS / this.intervalMs)));
   }
 
   async acquire(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = performance.now();
+      while (this.slots.length && (this.slots[0] ?? 0) < now - STALE_MS) this.slots.shift();
+      const slot = this.slots.shift();
+      if (slot !== undefined) {
+        if (slot > now) await sleep(Math.ceil(slot - now), signal);
+        return;
+      }
+      this.reserving ??= this.reserve().finally(() => (this.reserving = undefined));
+      await this.reserving;
+    }
+  }
+
+  private async reserve(): Promise<void> {
+    const intervalUs = Math.round(this.intervalMs * 1000);
     // No burst allowance: the limit holds over every window, not only on average.
-    const waitUs = await this.client.kycReserveSlot(this.key, this.intervalUs, 0);
-    if (waitUs > 0) await sleep(Math.ceil(waitUs / 1000), signal);
+    const waitUs = await this.client.kycReserveSlots(this.key, intervalUs, 0, this.blockSize);
+    const first = performance.now() + waitUs / 1000;
+    for (let i = 0; i < this.blockSize; i++) this.slots.push(first + i * this.intervalMs);
   }
 }
 
