@@ -3,12 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { BIN, baseEnv, runCli } from '../support/cli.js';
 import { createTestDatabase, testQueuePrefix, type TestDatabase } from '../support/db.js';
-import { TestSmtpServer } from '../support/smtp.js';
+import { csvRows, TestSmtpServer } from '../support/smtp.js';
 
 // Fault 7: hostile input from the operator's side (ids, import files, configuration) and from
 // the API's side (document fields that try HTML, header injection and spreadsheet formulas).
@@ -165,7 +164,7 @@ describe('hostile document fields', () => {
       expect(mail.parsed.html).toContain('&lt;script&gt;');
       expect(mail.parsed.html).not.toMatch(/href=["']?javascript:/i);
     }
-    const rows = mails.flatMap((m) => parse(m.parsed.attachments[0]?.content.toString('utf8') ?? '', { columns: true }) as Array<Record<string, string>>);
+    const rows = mails.flatMap((m) => csvRows(m));
     const cells = rows.flatMap((r) => Object.values(r));
     expect(cells.filter((c) => /^[=+\-@]/.test(c))).toEqual([]);
     expect(cells).toContain(`'=HYPERLINK("http://evil.example","click")`);

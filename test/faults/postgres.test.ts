@@ -1,11 +1,10 @@
-import { parse } from 'csv-parse/sync';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { createDatabase, type Database } from '../../src/store/database.js';
 import { dropDatabase, migrate } from '../../src/store/migrations.js';
 import { runCli, type RunningCli } from '../support/cli.js';
 import { PrivatePostgres } from '../support/servers.js';
-import { TestSmtpServer } from '../support/smtp.js';
+import { csvRows, TestSmtpServer } from '../support/smtp.js';
 import { startWorker, stopWorker, until, workerEnv } from '../support/worker.js';
 
 // Fault 3: Postgres stopped for 30 s in the middle of a scan, and the worker's connections
@@ -74,7 +73,7 @@ async function expectScanCompletedOnce(): Promise<void> {
   expect(await db.alert.count({ where: { kind: 'document' } })).toBe(CUSTOMERS.length);
   const rows = smtp.messages
     .filter((m) => m.envelope.to.includes('compliance@example.com'))
-    .flatMap((m) => (parse(m.parsed.attachments[0]?.content.toString('utf8') ?? '', { columns: true }) as Array<{ customer_id: string }>).map((r) => r.customer_id));
+    .flatMap((m) => csvRows(m).map((r) => r.customer_id));
   expect(rows.sort()).toEqual(CUSTOMERS);
 }
 

@@ -1,12 +1,11 @@
 import { Queue } from 'bullmq';
-import { parse } from 'csv-parse/sync';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { SCAN_QUEUE } from '../../src/queue/queues.js';
 import type { RunningCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { PrivateRedis } from '../support/servers.js';
-import { TestSmtpServer } from '../support/smtp.js';
+import { csvRows, TestSmtpServer } from '../support/smtp.js';
 import { startWorker, stopWorker, until, workerEnv } from '../support/worker.js';
 
 // Fault 2: Redis restarted (without persistence) and Redis flushed in the middle of a scan.
@@ -67,7 +66,7 @@ async function expectEveryCustomerCoveredOnce(): Promise<void> {
   expect(await t.db.alert.count({ where: { kind: 'document' } })).toBe(CUSTOMERS.length);
   const rows = smtp.messages
     .filter((m) => m.envelope.to.includes('compliance@example.com'))
-    .flatMap((m) => (parse(m.parsed.attachments[0]?.content.toString('utf8') ?? '', { columns: true }) as Array<{ customer_id: string }>).map((r) => r.customer_id));
+    .flatMap((m) => csvRows(m).map((r) => r.customer_id));
   expect(rows.sort()).toEqual(CUSTOMERS);
   await until('the schedule registered again', async () => (await scheduleCount()) === 1, 30_000);
 }

@@ -1,9 +1,8 @@
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
 import type { RunningCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { TestSmtpServer } from '../support/smtp.js';
+import { csvRows, TestSmtpServer } from '../support/smtp.js';
 import { startWorker, stopWorker, until, workerEnv } from '../support/worker.js';
 
 // Fault 6: two replicas of the worker on one schedule, one database and one Redis. Every
@@ -61,7 +60,7 @@ describe('two replicas at once', { timeout: 240_000 }, () => {
     // Baseline events once, however many replicas and scans.
     expect(await t.db.documentEvent.count()).toBe(CUSTOMERS.length);
     expect(await t.db.alert.count({ where: { kind: 'document' } })).toBe(EXPIRED.size);
-    const rows = smtp.messages.flatMap((m) => (parse(m.parsed.attachments[0]?.content.toString('utf8') ?? '', { columns: true }) as Array<{ customer_id: string }>).map((r) => r.customer_id));
+    const rows = smtp.messages.flatMap((m) => csvRows(m).map((r) => r.customer_id));
     expect(rows.sort()).toEqual([...EXPIRED].sort());
     // Both replicas took part.
     for (const w of workers) expect(w.output().stderr).toMatch(/"msg":"(document changes recorded|scan started|alert email sent)"/);

@@ -1,9 +1,8 @@
 import pg from 'pg';
-import { parse } from 'csv-parse/sync';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { TestSmtpServer } from '../support/smtp.js';
+import { csvRows, TestSmtpServer } from '../support/smtp.js';
 import { killWorker, startWorker, stopWorker, until, workerEnv } from '../support/worker.js';
 import type { RunningCli } from '../support/cli.js';
 
@@ -58,7 +57,7 @@ async function waitersOnLocks(): Promise<number> {
 /** The alert rows of each email received, from its CSV attachment. */
 function deliveredEmails(): string[][] {
   return smtp.messages.map((m) =>
-    (parse(m.parsed.attachments[0]?.content.toString('utf8') ?? '', { columns: true }) as Array<Record<string, string>>).map((r) => `${r.customer_id}:${r.document_name}:${r.new_status}`),
+    csvRows(m).map((r) => `${r.customer_id}:${r.document_name}:${r.new_status}`),
   );
 }
 

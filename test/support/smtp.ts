@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,11 @@ export interface ReceivedMail {
   envelope: { from: string; to: string[] };
   parsed: ParsedMail;
   raw: string;
+}
+
+/** The rows of an alert email's CSV attachment, keyed by the header (empty without one). */
+export function csvRows(mail: ReceivedMail): Array<Record<string, string>> {
+  return parse(mail.parsed.attachments[0]?.content.toString('utf8') ?? '', { columns: true }) as Array<Record<string, string>>;
 }
 
 export class TestSmtpServer {
