@@ -11,6 +11,7 @@ export interface SandboxCommandOptions {
   accessToken?: string;
   token?: string;
   host: string;
+  rateLimit?: number;
 }
 
 export async function sandboxCommand(options: SandboxCommandOptions): Promise<number> {
@@ -24,12 +25,14 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<nu
     ...(options.tenantId ? { tenantId: options.tenantId } : {}),
     ...(options.accessToken ? { accessToken: options.accessToken } : {}),
     ...(options.token ? { tokenHeader: options.token } : {}),
+    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
   }).start();
   writeOut(
     [
       `Cyrexa sandbox listening on ${sandbox.url}`,
       `  ${options.customers} generated customers (cust-000001 …), statuses move every ${options.epochSeconds} s`,
       `  tenant id: ${sandbox.options.tenantId}; any non-empty bearer token and token header are accepted unless set`,
+      ...(options.rateLimit !== undefined ? [`  at most ${options.rateLimit} getDocuments requests a second; more get 429 (Retry-After: 1)`] : []),
       `  CYREXA_BASE_URL=${sandbox.url}`,
       `  customer ids: curl ${sandbox.url}/_sandbox/customers | kyc-monitor track import -`,
     ].join('\n'),

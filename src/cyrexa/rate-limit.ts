@@ -30,6 +30,11 @@ interface ReserveClient {
   kycReserveSlots(key: string, intervalUs: number, burstUs: number, slots: number): Promise<number>;
 }
 
+/**
+ * Slots are spaced for 2 % less than the limit: sends leave late now and then (a busy event
+ * loop, the network), and a server counting over a sliding second must still never see more.
+ */
+const HEADROOM = 0.98;
 /** How far ahead one reservation reaches. */
 const BLOCK_MS = 20;
 const MAX_BLOCK = 64;
@@ -51,7 +56,7 @@ export class RedisRateLimiter implements RateLimiter {
   ) {
     if (!(client as unknown as Partial<ReserveClient>).kycReserveSlots) client.defineCommand('kycReserveSlots', { numberOfKeys: 1, lua: RESERVE });
     this.client = client as unknown as ReserveClient;
-    this.intervalMs = 1000 / maxPerSecond;
+    this.intervalMs = 1000 / (maxPerSecond * HEADROOM);
     this.blockSize = Math.max(1, Math.min(MAX_BLOCK, Math.floor(BLOCK_MS / this.intervalMs)));
   }
 

@@ -25,6 +25,8 @@ export interface SandboxOptions {
   clientId?: string;
   clientSecret?: string;
   tokenLifetimeSeconds?: number;
+  /** Most getDocuments requests in any one second; more get 429 with `Retry-After: 1`. */
+  rateLimit?: number;
 }
 
 export interface SandboxStats {
@@ -48,8 +50,8 @@ export class Sandbox {
   private readonly issuedTokens = new Map<string, number>();
   private readonly started = Date.now();
   stats: SandboxStats = { requests: 0, byStatus: {}, tokensIssued: 0 };
-  readonly options: Required<Omit<SandboxOptions, 'accessToken' | 'tokenHeader' | 'clientId' | 'clientSecret'>> &
-    Pick<SandboxOptions, 'accessToken' | 'tokenHeader' | 'clientId' | 'clientSecret'>;
+  readonly options: Required<Omit<SandboxOptions, 'accessToken' | 'tokenHeader' | 'clientId' | 'clientSecret' | 'rateLimit'>> &
+    Pick<SandboxOptions, 'accessToken' | 'tokenHeader' | 'clientId' | 'clientSecret' | 'rateLimit'>;
 
   /** Told of every getDocuments request as it arrives (tests that count requests per customer). */
   onDocumentsRequest: ((customerId: string) => void) | undefined;
@@ -64,6 +66,7 @@ export class Sandbox {
       epochMs: options.epochMs ?? 60_000,
       tenantId: options.tenantId ?? 'sandbox-tenant',
       tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 2399,
+      rateLimit: options.rateLimit,
       accessToken: options.accessToken,
       tokenHeader: options.tokenHeader,
       clientId: options.clientId,
@@ -167,6 +170,10 @@ export class Sandbox {
   private async getDocuments(req: IncomingMessage, res: ServerResponse, customerId: string): Promise<void> {
     this.stats.requests++;
     this.onDocumentsRequest?.(customerId);
+    if (this.overRateLimit()) {
+      this.count(429);
+      return this.send(res, 429, { status: 429, message: 'Too Many Requests' }, { 'retry-after': '1' });
+    }
     if (this.options.latencyMs > 0) await new Promise((r) => setTimeout(r, this.options.latencyMs));
     const failure = this.takeFailure(customerId);
     if (failure) return this.fail(res, failure);
@@ -181,6 +188,23 @@ export class Sandbox {
     }
     this.count(200);
     this.send(res, 200, { tenantId: this.options.tenantId, documents });
+  }
+
+  /** Arrival times of the last `rateLimit` accepted requests, as a ring. */
+  private arrivals: Float64Array | undefined;
+  private arrivalNext = 0;
+
+  /** A sliding one-second window: the request is over the limit when `rateLimit` were accepted in the last second. */
+  private overRateLimit(): boolean {
+    const limit = this.options.rateLimit;
+    if (limit === undefined) return false;
+    this.arrivals ??= new Float64Array(limit).fill(-Infinity);
+    const now = performance.now();
+    const oldest = this.arrivals[this.arrivalNext] ?? -Infinity;
+    if (now - oldest < 1000) return true;
+    this.arrivals[this.arrivalNext] = now;
+    this.arrivalNext = (this.arrivalNext + 1) % limit;
+    return false;
   }
 
   private takeFailure(customerId: string): Failure | undefined {

@@ -1,6 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CyrexaClient } from '../../src/cyrexa/client.js';
 import { RedisRateLimiter } from '../../src/cyrexa/rate-limit.js';
+import { StaticTokenProvider } from '../../src/cyrexa/token-provider.js';
+import { customerIdFor } from '../../src/sandbox/generator.js';
+import { Sandbox } from '../../src/sandbox/server.js';
 import { testQueuePrefix } from '../support/db.js';
 import { inject } from 'vitest';
 
@@ -52,6 +56,29 @@ describe('RedisRateLimiter', () => {
     // Timers fire late on a busy machine and late sends bunch up: a few may cross a window edge.
     expect(most).toBeLessThanOrEqual(510);
     expect((stamps.length - 1) / (((stamps.at(-1) ?? 0) - (stamps[0] ?? 0)) / 1000)).toBeLessThanOrEqual(505);
+  });
+
+  it('keeps a client under a sandbox that answers 429 above its limit', async () => {
+    const sandbox = await new Sandbox({ customers: 200, rateLimit: 50 }).start();
+    try {
+      const headers = { authorization: 'Bearer t', tenantId: 'sandbox-tenant', token: 't' };
+      // Unthrottled: 50 answers in the first second, then 429 with Retry-After.
+      const burst = await Promise.all(Array.from({ length: 80 }, (_, i) => fetch(`${sandbox.url}/getDocuments/${customerIdFor(i)}`, { headers })));
+      expect(burst.filter((r) => r.status === 200)).toHaveLength(50);
+      const refused = burst.filter((r) => r.status === 429);
+      expect(refused).toHaveLength(30);
+      expect(refused[0]?.headers.get('retry-after')).toBe('1');
+      await new Promise((r) => setTimeout(r, 1_100));
+      sandbox.resetStats();
+      // Through the shared limiter at the sandbox's rate (two replicas): no 429.
+      const key = `${testQueuePrefix()}:rate`;
+      const clients = [a, b].map((redis) => new CyrexaClient({ baseUrl: sandbox.url, tenantId: 'sandbox-tenant', tokens: new StaticTokenProvider('t'), tokenHeader: 't', timeoutMs: 5_000, maxAttempts: 1, rateLimiter: new RedisRateLimiter(redis, key, 50) }));
+      await Promise.all(Array.from({ length: 120 }, (_, i) => clients[i % 2]?.getDocuments(customerIdFor(i))));
+      expect(sandbox.stats.byStatus['429'] ?? 0).toBe(0);
+      expect(sandbox.stats.byStatus['200']).toBe(120);
+    } finally {
+      await sandbox.close();
+    }
   });
 
   it('stops waiting when aborted', async () => {
