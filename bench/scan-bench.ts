@@ -57,7 +57,7 @@ function startSandbox(): Promise<{ url: string; stop: () => void }> {
   });
 }
 
-function scanOnce(sandboxUrl: string): Promise<{ ms: number; summary: { checked: number; failed: number; customers: number; changes: number }; p95LatencyMs: number; peakRssMb: number; requests: number }> {
+function scanOnce(sandboxUrl: string): Promise<{ ms: number; summary: { checked: number; failed: number; customers: number; changes: number }; p95LatencyMs: number; peakRssMb: number; requests: number; queries: number }> {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', `${root}/bench/scan-child.ts`], {
     env: {
       PATH: process.env.PATH,
@@ -131,6 +131,7 @@ try {
     unchangedRatio: Number((unchangedPerSecond / raw.perSecond).toFixed(3)),
     baselinePerSecond: Math.round((customers / baseline.ms) * 1000),
     p95CheckLatencyMs: Number(unchanged.p95LatencyMs.toFixed(2)),
+    dbRoundTripsPerCustomer: Number((unchanged.queries / customers).toFixed(3)),
     peakRssMb: Math.round(unchanged.peakRssMb),
   };
   if (values.json) {
@@ -144,6 +145,7 @@ try {
         `ratio                ${result.unchangedRatio}`,
         `baseline scan        ${result.baselinePerSecond} customers/s (first scan, writes everything)`,
         `p95 API latency      ${result.p95CheckLatencyMs} ms`,
+        `database round trips ${result.dbRoundTripsPerCustomer} per customer (unchanged scan)`,
         `peak RSS (scan)      ${result.peakRssMb} MB`,
       ].join('\n') + '\n',
     );

@@ -11,7 +11,7 @@ import { startWorker, stopWorker, until, workerEnv } from '../support/worker.js'
 // Fault 2: Redis restarted (without persistence) and Redis flushed in the middle of a scan.
 // The worker keeps running; it must notice, register the schedule again and cover every customer.
 
-const CUSTOMERS = Array.from({ length: 250 }, (_, i) => `r-${String(i).padStart(3, '0')}`);
+const CUSTOMERS = Array.from({ length: 650 }, (_, i) => `r-${String(i).padStart(3, '0')}`);
 let t: TestDatabase;
 let sandbox: Sandbox;
 let smtp: TestSmtpServer;
@@ -20,7 +20,7 @@ let worker: RunningCli | undefined;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  // Three batches of checks, slowed down so that the scan goes on for several seconds.
+  // Four batches (two in flight at a time), slowed down so that the scan goes on for seconds.
   sandbox = await new Sandbox({ customers: 0, latencyMs: 50 }).start();
   smtp = await new TestSmtpServer().start();
   redis = await PrivateRedis.start();

@@ -41,13 +41,13 @@ const doc = (status: string) => [{ purpose: 'KYC', name: 'p', documentType: 'Pas
 
 describe('scans', () => {
   it('pages over several batches and totals the scan', async () => {
-    const ids = Array.from({ length: 250 }, (_, i) => `b-${String(i).padStart(3, '0')}`);
+    const ids = Array.from({ length: 450 }, (_, i) => `b-${String(i).padStart(3, '0')}`);
     await app.customers.add(ids);
     for (const id of ids) sandbox.setDocuments(id, doc(id === 'b-007' ? 'expired' : 'verified'));
     const result = await runScanInProcess(app.scanService);
     expect(result.kind).toBe('finished');
     if (result.kind !== 'finished') return;
-    expect(result.summary).toMatchObject({ status: 'completed', customers: 250, checked: 250, failed: 0, changes: 250, alerts: 1 });
+    expect(result.summary).toMatchObject({ status: 'completed', customers: 450, checked: 450, failed: 0, changes: 450, alerts: 1 });
     const scan = await t.db.scan.findUniqueOrThrow({ where: { id: result.summary.scanId } });
     expect(scan).toMatchObject({ batchesTotal: 3, batchesDone: 3, enumerated: true, trigger: 'manual' });
     await app.customers.remove(ids);
