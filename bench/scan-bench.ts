@@ -12,7 +12,7 @@ import pLimit from 'p-limit';
 import { Redis } from 'ioredis';
 import { CyrexaClient } from '../dist/cyrexa/client.js';
 import { StaticTokenProvider } from '../dist/cyrexa/token-provider.js';
-import { customerIdFor } from '../dist/sandbox/generator.js';
+import { customerIdFor, generatedDocuments } from '../dist/sandbox/generator.js';
 import { CustomerStore } from '../dist/store/customers.js';
 import { createDatabase } from '../dist/store/database.js';
 import { dropDatabase, migrate } from '../dist/store/migrations.js';
@@ -104,6 +104,22 @@ async function ceiling(sandboxUrl: string): Promise<{ ms: number; perSecond: num
   return { ms, perSecond: (customers / ms) * 1000 };
 }
 
+/** Changes one document status of every tenth customer (seed 1, first epoch: the sandbox's data now). */
+async function changeTenthOfCustomers(sandboxUrl: string): Promise<number> {
+  const statuses = ['verified', 'underverification', 'incomplete', 'expired', 'declined'];
+  const limit = pLimit(concurrency);
+  const ids = Array.from({ length: Math.floor(customers / 10) }, (_, k) => customerIdFor(k * 10));
+  await Promise.all(ids.map((id) => limit(async () => {
+    const documents = generatedDocuments(1, id, 0);
+    const first = documents[0];
+    if (!first) throw new Error(`${id} has no documents`);
+    first.status = statuses[(statuses.indexOf(first.status) + 1) % statuses.length] ?? 'verified';
+    const response = await fetch(`${sandboxUrl}/_sandbox/customers/${id}/documents`, { method: 'PUT', body: JSON.stringify({ documents }) });
+    if (!response.ok) throw new Error(`setting the documents of ${id} failed: ${response.status}`);
+  })));
+  return ids.length;
+}
+
 const sandbox = await startSandbox();
 try {
   log(`database ${dbUrl.pathname.slice(1)}, ${customers} customers, latency ${latencyMs} ms, concurrency ${concurrency}`);
@@ -122,6 +138,11 @@ try {
   const unchanged = await scanOnce(sandbox.url);
   if (unchanged.summary.changes !== 0) throw new Error(`the unchanged scan recorded ${unchanged.summary.changes} changes`);
   const unchangedPerSecond = (customers / unchanged.ms) * 1000;
+  log('changed scan: one document of every tenth customer changes status');
+  const changedCustomers = await changeTenthOfCustomers(sandbox.url);
+  const changed = await scanOnce(sandbox.url);
+  if (changed.summary.changes !== changedCustomers) throw new Error(`the changed scan recorded ${changed.summary.changes} changes, expected ${changedCustomers}`);
+  const changedPerSecond = (customers / changed.ms) * 1000;
   const result = {
     customers,
     latencyMs,
@@ -129,6 +150,8 @@ try {
     ceilingPerSecond: Math.round(raw.perSecond),
     unchangedPerSecond: Math.round(unchangedPerSecond),
     unchangedRatio: Number((unchangedPerSecond / raw.perSecond).toFixed(3)),
+    changedPerSecond: Math.round(changedPerSecond),
+    changedRatio: Number((changedPerSecond / unchangedPerSecond).toFixed(3)),
     baselinePerSecond: Math.round((customers / baseline.ms) * 1000),
     p95CheckLatencyMs: Number(unchanged.p95LatencyMs.toFixed(2)),
     dbRoundTripsPerCustomer: Number((unchanged.queries / customers).toFixed(3)),
@@ -143,6 +166,7 @@ try {
         `ceiling              ${result.ceilingPerSecond} customers/s (same HTTP client, no database or queue)`,
         `unchanged scan       ${result.unchangedPerSecond} customers/s`,
         `ratio                ${result.unchangedRatio}`,
+        `10 % changed scan    ${result.changedPerSecond} customers/s, ${result.changedRatio} of the unchanged scan`,
         `baseline scan        ${result.baselinePerSecond} customers/s (first scan, writes everything)`,
         `p95 API latency      ${result.p95CheckLatencyMs} ms`,
         `database round trips ${result.dbRoundTripsPerCustomer} per customer (unchanged scan)`,
