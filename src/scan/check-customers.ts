@@ -6,7 +6,7 @@ import type { DocumentsSource } from '../cyrexa/client.js';
 import { CyrexaAuthError } from '../cyrexa/errors.js';
 import type { Logger } from '../logger.js';
 import { errorMessage } from '../logger.js';
-import { SnapshotConflict, type CheckResultStore } from '../store/check-results.js';
+import type { CheckResultStore, CheckWrite } from '../store/check-results.js';
 import type { CustomerStore } from '../store/customers.js';
 
 // The check of customers: fetch → identify → diff → persist (snapshots, events and alerts in
@@ -46,7 +46,7 @@ export class CredentialsRejected extends Error {
 
 export const FAILURE_STREAK = 3;
 
-type Result = { kind: 'unchanged' } | { kind: 'changed'; changes: number; alerts: number } | { kind: 'failed'; error: string } | { kind: 'skipped' };
+type Result = { kind: 'unchanged' } | { kind: 'changed'; changes: number; alerts: number; write: CheckWrite } | { kind: 'failed'; error: string } | { kind: 'skipped' };
 
 export async function checkCustomers(
   deps: CheckDependencies,
@@ -88,8 +88,11 @@ export async function checkCustomers(
     const diff = diffDocuments(state.documents, documents);
     if (!diff.snapshotChanged) return { kind: 'unchanged' };
     const alerting = diff.changes.flatMap((change, index) => (raisesAlert(change, deps.rules) ? [index] : []));
-    try {
-      await deps.results.save({
+    return {
+      kind: 'changed',
+      changes: diff.changes.length,
+      alerts: alerting.length,
+      write: {
         customerId: id,
         expectedVersion: state.snapshotVersion,
         isBaseline: state.documents === null,
@@ -98,17 +101,19 @@ export async function checkCustomers(
         changes: diff.changes,
         alerting,
         at: at(),
-      });
-    } catch (error) {
-      // Another check of this customer committed first; its result stands and ours is dropped.
-      if (error instanceof SnapshotConflict) return { kind: 'skipped' };
-      throw error;
-    }
-    if (diff.changes.length) deps.log.info({ customerId: id, changes: diff.changes.length, alerts: alerting.length }, 'document changes recorded');
-    return { kind: 'changed', changes: diff.changes.length, alerts: alerting.length };
+      },
+    };
   };
 
   const results = await Promise.all(ids.map((id) => deps.limit(() => checkOne(id)).then((r) => [id, r] as const)));
+  // Every change of the batch in one transaction; a customer another check wrote first keeps
+  // that check's result, and ours is dropped.
+  const writes = results.flatMap(([, r]) => (r.kind === 'changed' ? [r.write] : []));
+  const { conflicts } = await deps.results.saveMany(writes);
+  const conflicting = new Set(conflicts);
+  for (const w of writes) {
+    if (!conflicting.has(w.customerId) && w.changes.length) deps.log.info({ customerId: w.customerId, changes: w.changes.length, alerts: w.alerting.length }, 'document changes recorded');
+  }
   for (const [id, result] of results) {
     switch (result.kind) {
       case 'unchanged':
@@ -116,6 +121,10 @@ export async function checkCustomers(
         outcome.checked++;
         break;
       case 'changed':
+        if (conflicting.has(id)) {
+          outcome.skipped++;
+          break;
+        }
         outcome.checked++;
         outcome.changes += result.changes;
         outcome.alerts += result.alerts;
