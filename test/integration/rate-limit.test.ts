@@ -70,9 +70,10 @@ describe('RedisRateLimiter', () => {
       expect(refused[0]?.headers.get('retry-after')).toBe('1');
       await new Promise((r) => setTimeout(r, 1_100));
       sandbox.resetStats();
-      // Through the shared limiter at the sandbox's rate (two replicas): no 429.
+      // Through the shared limiter (two replicas) set below the sandbox's limit: no 429. At the
+      // limit exactly, a busy machine bunches arrivals now and then (see npm run bench:rate).
       const key = `${testQueuePrefix()}:rate`;
-      const clients = [a, b].map((redis) => new CyrexaClient({ baseUrl: sandbox.url, tenantId: 'sandbox-tenant', tokens: new StaticTokenProvider('t'), tokenHeader: 't', timeoutMs: 5_000, maxAttempts: 1, rateLimiter: new RedisRateLimiter(redis, key, 50) }));
+      const clients = [a, b].map((redis) => new CyrexaClient({ baseUrl: sandbox.url, tenantId: 'sandbox-tenant', tokens: new StaticTokenProvider('t'), tokenHeader: 't', timeoutMs: 5_000, maxAttempts: 1, rateLimiter: new RedisRateLimiter(redis, key, 40) }));
       await Promise.all(Array.from({ length: 120 }, (_, i) => clients[i % 2]?.getDocuments(customerIdFor(i))));
       expect(sandbox.stats.byStatus['429'] ?? 0).toBe(0);
       expect(sandbox.stats.byStatus['200']).toBe(120);
