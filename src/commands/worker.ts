@@ -17,8 +17,9 @@ export function workerCommand(): Promise<number> {
     const migrated = await migrate(config.database.url);
     if (migrated.applied.length) log.info({ applied: migrated.applied }, 'migrations applied');
     const recovery = { queues: app.queues, scans: app.scans, scanService: app.scanService, schedule: config.scan.schedule, log };
-    await recoverLostQueues(recovery);
-    await app.queues.registerSchedule(config.scan.schedule);
+    // Registers the schedule itself when the queues were new (or lost); otherwise the schedule
+    // is updated here, since the configuration may have changed.
+    if (!(await recoverLostQueues(recovery))) await app.queues.registerSchedule(config.scan.schedule);
     log.info({ schedule: config.scan.schedule }, 'scan schedule registered');
     const queueWatch = watchForLostQueues(recovery, QUEUE_CHECK_MS);
 
