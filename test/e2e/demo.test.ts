@@ -1,26 +1,15 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { dropDatabase } from '../../src/store/migrations.js';
 import { testQueuePrefix } from '../support/db.js';
+import { freePort } from '../support/servers.js';
 
 // `npm run demo` briefly, on free ports and a database of its own: an alert email must arrive.
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const url = new URL(inject('templateDatabaseUrl'));
 url.pathname = `/kyc_test_${inject('runId')}_demo${randomBytes(3).toString('hex')}`;

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import pg from 'pg';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { dropDatabase } from '../../src/store/migrations.js';
 import { BIN, baseEnv, runCli, runProcess, startCli, type CliResult } from '../support/cli.js';
 import { testQueuePrefix } from '../support/db.js';
+import { freePort } from '../support/servers.js';
 import { TestSmtpServer, type ReceivedMail } from '../support/smtp.js';
 
 // The product end to end: the CLI as a child process against the sandbox over HTTP, real
@@ -28,17 +28,6 @@ let smtp: TestSmtpServer;
 let databaseUrl: string;
 let env: NodeJS.ProcessEnv;
 const transcripts: string[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const doc = (name: string, status: string, purpose = 'KYC') => ({
   purpose,

@@ -5,7 +5,7 @@ import { dropDatabase, migrate } from '../../src/store/migrations.js';
 import { runCli, type RunningCli } from '../support/cli.js';
 import { PrivatePostgres } from '../support/servers.js';
 import { csvRows, TestSmtpServer } from '../support/smtp.js';
-import { startWorker, stopWorker, until, workerEnv } from '../support/worker.js';
+import { startWorker, stopWorker, until, untilMidScan, workerEnv } from '../support/worker.js';
 
 // Fault 3: Postgres stopped for 30 s in the middle of a scan, and the worker's connections
 // killed with pg_terminate_backend. A private server: the shared one serves the other tests.
@@ -54,14 +54,6 @@ afterEach(async (ctx) => {
   await dropDatabase(url);
 });
 
-async function midScan(): Promise<void> {
-  await until('the scan under way', async () => {
-    const done = await db.trackedCustomer.count({ where: { lastOutcome: 'ok' } });
-    // A batch written, and at least one still to come (a batch writes its customers together).
-    return done >= 1 && done < CUSTOMERS.length - 200;
-  }, 60_000, 50);
-}
-
 async function expectScanCompletedOnce(): Promise<void> {
   await until('every alert delivered', async () => (await db.alert.count({ where: { kind: 'document', status: 'sent' } })) === CUSTOMERS.length, 150_000);
   await until('a completed scan', async () => (await db.scan.count({ where: { status: 'completed' } })) >= 1, 60_000);
@@ -81,7 +73,7 @@ async function expectScanCompletedOnce(): Promise<void> {
 describe('Postgres faults mid-scan', { timeout: 300_000 }, () => {
   it('stopped for 30 s: no crash, nothing half-written, the scan resumes when it is back', async () => {
     worker = await startWorker(env);
-    await midScan();
+    await untilMidScan(db, CUSTOMERS.length);
     await db.$disconnect();
     await server.stop();
     await new Promise((r) => setTimeout(r, 30_000));
@@ -93,7 +85,7 @@ describe('Postgres faults mid-scan', { timeout: 300_000 }, () => {
 
   it("the worker's connections killed with pg_terminate_backend: work goes on", async () => {
     worker = await startWorker(env);
-    await midScan();
+    await untilMidScan(db, CUSTOMERS.length);
     // Three rounds; the pool may not have reconnected by the later ones.
     const killed: number[] = [];
     for (let i = 0; i < 3; i++) {

@@ -6,7 +6,7 @@ import type { RunningCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { PrivateRedis } from '../support/servers.js';
 import { csvRows, TestSmtpServer } from '../support/smtp.js';
-import { startWorker, stopWorker, until, workerEnv } from '../support/worker.js';
+import { startWorker, stopWorker, until, untilMidScan, workerEnv } from '../support/worker.js';
 
 // Fault 2: Redis restarted (without persistence) and Redis flushed in the middle of a scan.
 // The worker keeps running; it must notice, register the schedule again and cover every customer.
@@ -71,18 +71,10 @@ async function expectEveryCustomerCoveredOnce(): Promise<void> {
   await until('the schedule registered again', async () => (await scheduleCount()) === 1, 30_000);
 }
 
-async function midScan(): Promise<void> {
-  await until('the scan half-way', async () => {
-    const done = await t.db.trackedCustomer.count({ where: { lastOutcome: 'ok' } });
-    // A batch written, and at least one still to come (a batch writes its customers together).
-    return done >= 1 && done < CUSTOMERS.length - 200;
-  }, 60_000, 50);
-}
-
 describe('Redis lost mid-scan', { timeout: 240_000 }, () => {
   it('restarted without persistence: the worker reconnects, re-registers the schedule and completes a scan', async () => {
     worker = await startWorker(env);
-    await midScan();
+    await untilMidScan(t.db, CUSTOMERS.length);
     await redis.stop();
     await new Promise((r) => setTimeout(r, 2_000));
     await redis.start();
@@ -92,7 +84,7 @@ describe('Redis lost mid-scan', { timeout: 240_000 }, () => {
 
   it('flushed: the worker notices, re-registers the schedule and rescans', async () => {
     worker = await startWorker(env);
-    await midScan();
+    await untilMidScan(t.db, CUSTOMERS.length);
     await redis.flush();
     await expectEveryCustomerCoveredOnce();
     const scans = await t.db.scan.findMany({ orderBy: { startedAt: 'asc' } });

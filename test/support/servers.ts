@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { until } from './worker.js';
 
 // Private Redis and Postgres servers for tests that stop, restart or flush them: the shared
 // ones serve every other test and CI.
@@ -19,14 +20,6 @@ export async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** A redis-server of its own, without persistence: a restart loses everything, as a flush does. */
@@ -49,19 +42,12 @@ export class PrivateRedis {
 
   async start(): Promise<void> {
     await run('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--dir', tmpdir()]);
-    await waitFor('redis to answer', async () => (await this.cli('ping')).stdout.trim() === 'PONG');
+    await until('redis to answer', async () => (await this.cli('ping').catch(() => ({ stdout: '' }))).stdout.trim() === 'PONG', 30_000, 100);
   }
 
   async stop(): Promise<void> {
     await this.cli('shutdown', 'nosave').catch(() => undefined);
-    await waitFor('redis to stop', async () => {
-      try {
-        await this.cli('ping');
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    await until('redis to stop', () => this.cli('ping').then(() => false, () => true), 30_000, 100);
   }
 
   async flush(): Promise<void> {
