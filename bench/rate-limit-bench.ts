@@ -5,14 +5,8 @@
 // own counters over --seconds give the rate it saw and how many 429s it sent. Real processes,
 // real Postgres and Redis; the run fails rather than print a figure it did not measure.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { customerIdFor } from '../dist/sandbox/generator.js';
-import { CustomerStore } from '../dist/store/customers.js';
-import { createDatabase } from '../dist/store/database.js';
-import { dropDatabase, migrate } from '../dist/store/migrations.js';
+import { cleanUp, newRun, root, startSandbox, trackGeneratedCustomers, waitForOutput } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,28 +24,9 @@ for (const [name, n] of [['rps', rps], ['seconds', seconds], ['customers', custo
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number (got ${n})`);
 }
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (text: string) => process.stderr.write(`bench:rate: ${text}\n`);
-const runId = randomBytes(4).toString('hex');
-const dbUrl = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-dbUrl.pathname = `/kyc_bench_rate_${runId}`;
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `kyc-bench-rate-${runId}`;
+const run = newRun('bench_rate');
 const children: ChildProcess[] = [];
-
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const match = pattern.exec(out);
-      if (match) resolve(match);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${what} exited (${code}) before it was ready:\n${out.slice(-2000)}`)));
-  });
-}
 
 async function sandboxStats(url: string): Promise<{ ok: number; refused: number }> {
   const stats = (await (await fetch(`${url}/_sandbox/stats`)).json()) as { byStatus: Record<string, number> };
@@ -60,20 +35,15 @@ async function sandboxStats(url: string): Promise<{ ok: number; refused: number 
 
 try {
   log(`${customers} customers, limit ${rps}/s, two workers, ${seconds} s measured`);
-  await migrate(dbUrl.toString());
-  const db = createDatabase({ url: dbUrl.toString() });
-  const store = new CustomerStore(db);
-  for (let i = 0; i < customers; i += 5000) await store.add(Array.from({ length: Math.min(5000, customers - i) }, (_, k) => customerIdFor(i + k)));
-  await db.$disconnect();
-
-  const sandbox = spawn(`${root}/bin/kyc-monitor`, ['sandbox', '--port', '0', '--customers', String(customers), '--rate-limit', String(rps), '--epoch-seconds', '86400'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(sandbox);
-  const sandboxUrl = (await waitForLine(sandbox, /listening on (http:\/\/\S+)/, 'sandbox'))[1] ?? '';
+  await trackGeneratedCustomers(run, customers);
+  const sandbox = await startSandbox(['--customers', String(customers), '--rate-limit', String(rps)]);
+  children.push(sandbox.child);
+  const sandboxUrl = sandbox.url;
   const env = {
     PATH: process.env.PATH,
-    DATABASE_URL: dbUrl.toString(),
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
+    DATABASE_URL: run.databaseUrl,
+    REDIS_URL: run.redisUrl,
+    QUEUE_PREFIX: run.prefix,
     CYREXA_BASE_URL: sandboxUrl,
     CYREXA_TENANT_ID: 'sandbox-tenant',
     CYREXA_ACCESS_TOKEN: 'bench-token',
@@ -87,7 +57,7 @@ try {
   };
   const workers = [0, 1].map(() => spawn(`${root}/bin/kyc-monitor`, ['worker'], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] }));
   children.push(...workers);
-  await Promise.all(workers.map((w, i) => waitForLine(w, /"msg":"worker started"/, `worker ${i + 1}`)));
+  await Promise.all(workers.map((w, i) => waitForOutput(w, /"msg":"worker started"/, `worker ${i + 1}`)));
   // Let both workers take up the scan before the clock starts.
   await new Promise((r) => setTimeout(r, 3_000));
   const before = await sandboxStats(sandboxUrl);
@@ -101,11 +71,5 @@ try {
   const result = { rateLimit: rps, seconds: Number(elapsed.toFixed(1)), rateObservedPerSecond: Number(observed.toFixed(1)), rateRatio: Number((observed / rps).toFixed(3)), rate429: after.refused - before.refused };
   process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `limit ${rps}/s, two workers, ${result.seconds} s: sandbox saw ${result.rateObservedPerSecond}/s (${result.rateRatio} of the limit), ${result.rate429} answers 429\n`);
 } finally {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
-  await dropDatabase(dbUrl.toString()).catch(() => undefined);
-  const redis = new Redis(redisUrl);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await cleanUp(run, children);
 }

@@ -5,17 +5,12 @@
 // fetching the same customers at the same concurrency with no database and no queue.
 // Every figure printed was measured in this run; anything that goes wrong aborts the run.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
-import { Redis } from 'ioredis';
 import { CyrexaClient } from '../dist/cyrexa/client.js';
 import { StaticTokenProvider } from '../dist/cyrexa/token-provider.js';
 import { customerIdFor, generatedDocuments } from '../dist/sandbox/generator.js';
-import { CustomerStore } from '../dist/store/customers.js';
-import { createDatabase } from '../dist/store/database.js';
-import { dropDatabase, migrate } from '../dist/store/migrations.js';
+import { cleanUp, newRun, root, startSandbox, trackGeneratedCustomers } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,38 +27,18 @@ for (const [name, n] of [['customers', customers], ['latency-ms', latencyMs], ['
   if (!Number.isInteger(n) || n < (name === 'latency-ms' ? 0 : 1)) throw new Error(`--${name} must be a whole number (got ${n})`);
 }
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
-const runId = randomBytes(4).toString('hex');
-const dbUrl = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-dbUrl.pathname = `/kyc_bench_${runId}`;
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `kyc-bench-${runId}`;
+const run = newRun('bench');
 const TENANT = 'bench-tenant';
 const TOKEN = 'bench-token';
-
-function startSandbox(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(`${root}/bin/kyc-monitor`, ['sandbox', '--port', '0', '--customers', String(customers), '--latency-ms', String(latencyMs), '--epoch-seconds', '86400', '--tenant-id', TENANT], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url) resolve({ url, stop: () => child.kill('SIGTERM') });
-    });
-    child.on('exit', (code) => reject(new Error(`sandbox exited (${code}) before listening`)));
-  });
-}
 
 function scanOnce(sandboxUrl: string): Promise<{ ms: number; summary: { checked: number; failed: number; customers: number; changes: number }; p95LatencyMs: number; peakRssMb: number; requests: number; queries: number }> {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', `${root}/bench/scan-child.ts`], {
     env: {
       PATH: process.env.PATH,
-      DATABASE_URL: dbUrl.toString(),
-      REDIS_URL: redisUrl,
-      QUEUE_PREFIX: prefix,
+      DATABASE_URL: run.databaseUrl,
+      REDIS_URL: run.redisUrl,
+      QUEUE_PREFIX: run.prefix,
       CYREXA_BASE_URL: sandboxUrl,
       CYREXA_TENANT_ID: TENANT,
       CYREXA_ACCESS_TOKEN: TOKEN,
@@ -120,16 +95,10 @@ async function changeTenthOfCustomers(sandboxUrl: string): Promise<number> {
   return ids.length;
 }
 
-const sandbox = await startSandbox();
+const sandbox = await startSandbox(['--customers', String(customers), '--latency-ms', String(latencyMs), '--tenant-id', TENANT]);
 try {
-  log(`database ${dbUrl.pathname.slice(1)}, ${customers} customers, latency ${latencyMs} ms, concurrency ${concurrency}`);
-  await migrate(dbUrl.toString());
-  const db = createDatabase({ url: dbUrl.toString() });
-  const store = new CustomerStore(db);
-  for (let i = 0; i < customers; i += 5000) {
-    await store.add(Array.from({ length: Math.min(5000, customers - i) }, (_, k) => customerIdFor(i + k)));
-  }
-  await db.$disconnect();
+  log(`database ${new URL(run.databaseUrl).pathname.slice(1)}, ${customers} customers, latency ${latencyMs} ms, concurrency ${concurrency}`);
+  await trackGeneratedCustomers(run, customers);
   log('baseline scan (not measured: it writes every snapshot)');
   const baseline = await scanOnce(sandbox.url);
   log('ceiling: raw fetches');
@@ -175,10 +144,5 @@ try {
     );
   }
 } finally {
-  sandbox.stop();
-  await dropDatabase(dbUrl.toString()).catch(() => undefined);
-  const redis = new Redis(redisUrl);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await cleanUp(run, [sandbox.child]);
 }
