@@ -58,15 +58,65 @@ describe('CheckResultStore', () => {
     expect(states.get('c1')?.documents?.map((d) => d.status)).toEqual(['verified', 'expired']);
   });
 
-  it('a failure half-way through leaves nothing written', async () => {
+  it('refuses an alert index with no change before writing anything', async () => {
     await customers.add(['c2']);
     const diff = diffDocuments(null, [doc('expired')]);
-    // An alert index with no event makes the last statement of the transaction fail.
     await expect(
       results.save({ customerId: 'c2', expectedVersion: 0, isBaseline: true, scanId: null, next: diff.next, changes: diff.changes, alerting: [0, 5], at: new Date() }),
     ).rejects.toThrow(RangeError);
     expect(await counts('c2')).toEqual({ snapshots: 0, events: 0, alerts: 0, version: 0 });
     expect((await customers.loadStates(['c2'])).get('c2')?.documents).toBeNull();
+  });
+
+  it('a statement failing late in the transaction leaves nothing written', async () => {
+    await customers.add(['c4', 'c5']);
+    const first = diffDocuments(null, [doc('verified')]);
+    await results.save({ customerId: 'c4', expectedVersion: 0, isBaseline: true, scanId: null, next: first.next, changes: first.changes, alerting: [], at: new Date() });
+    const before = { c4: await counts('c4'), c5: await counts('c5') };
+    const change = diffDocuments(first.next, [doc('expired')]);
+    const baseline = diffDocuments(null, [doc('declined')]);
+    // The claim, the snapshot delete and insert succeed; the event insert fails (kind is VARCHAR(16)).
+    const broken = { ...baseline.changes[0]!, kind: 'k'.repeat(40) } as unknown as (typeof baseline.changes)[number];
+    await expect(
+      results.saveMany([
+        { customerId: 'c4', expectedVersion: 1, isBaseline: false, scanId: null, next: change.next, changes: change.changes, alerting: [0], at: new Date() },
+        { customerId: 'c5', expectedVersion: 0, isBaseline: true, scanId: null, next: baseline.next, changes: [broken], alerting: [0], at: new Date() },
+      ]),
+    ).rejects.toThrow(/too long|value/);
+    expect({ c4: await counts('c4'), c5: await counts('c5') }).toEqual(before);
+    expect((await customers.loadStates(['c4'])).get('c4')?.documents?.map((d) => d.status)).toEqual(['verified']);
+  });
+
+  it('writes many customers at once: a conflicting one is left out, every alert names its own event', async () => {
+    const ids = ['m1', 'm2', 'm3', 'm4'];
+    await customers.add(ids);
+    const scanId = '00000000-0000-4000-8000-000000000001';
+    const at = new Date('2026-11-25T10:00:00.000Z');
+    const writes = ids.map((id, i) => {
+      const diff = diffDocuments(null, [doc('verified', `a-${id}`), doc(i % 2 ? 'declined' : 'expired', `b-${id}`), { ...doc('incomplete', `c-${id}`), verificationResponse: null }]);
+      return { customerId: id, expectedVersion: 0, isBaseline: true, scanId, next: diff.next, changes: diff.changes, alerting: [1], at };
+    });
+    // m3 was written by another check after our diff: its write is a conflict.
+    await results.save({ ...writes[2]!, changes: [], alerting: [] });
+    const { conflicts } = await results.saveMany(writes);
+    expect(conflicts).toEqual(['m3']);
+    for (const id of ['m1', 'm2', 'm4']) expect(await counts(id)).toEqual({ snapshots: 3, events: 3, alerts: 1, version: 1 });
+    expect(await counts('m3')).toEqual({ snapshots: 3, events: 0, alerts: 0, version: 1 });
+    for (const alert of await t.db.alert.findMany()) {
+      const event = await t.db.documentEvent.findUniqueOrThrow({ where: { id: alert.eventId ?? 0n } });
+      expect(event).toMatchObject({ customerId: alert.customerId, name: alert.documentName, newStatus: alert.newStatus, scanId, baseline: true });
+      expect(event.name).toBe(`b-${alert.customerId}`);
+      expect(alert).toMatchObject({ kind: 'document', status: 'pending', scanId, detectedAt: at });
+    }
+    // Events of one customer keep the order of its documents.
+    const events = await t.db.documentEvent.findMany({ where: { customerId: 'm2' }, orderBy: { id: 'asc' } });
+    expect(events.map((e) => [e.name, e.newStatus, e.verificationResponse])).toEqual([
+      ['a-m2', 'verified', 'r'],
+      ['b-m2', 'declined', 'r'],
+      ['c-m2', 'incomplete', null],
+    ]);
+    const row = await t.db.trackedCustomer.findUniqueOrThrow({ where: { customerId: 'm1' } });
+    expect(row).toMatchObject({ lastScanId: scanId, lastOutcome: 'ok', baselineAt: at, lastCheckedAt: at, consecutiveFailures: 0 });
   });
 
   it('refuses a write computed from an outdated snapshot', async () => {
