@@ -4,7 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { customerIdFor } from '../dist/sandbox/generator.js';
+import pLimit from 'p-limit';
+import { parseGetDocuments } from '../dist/cyrexa/schema.js';
+import { diffDocuments } from '../dist/domain/status-diff.js';
+import { customerIdFor, generatedDocuments } from '../dist/sandbox/generator.js';
+import { CheckResultStore, type CheckWrite } from '../dist/store/check-results.js';
 import { CustomerStore } from '../dist/store/customers.js';
 import { createDatabase } from '../dist/store/database.js';
 import { dropDatabase, migrate } from '../dist/store/migrations.js';
@@ -36,6 +40,35 @@ export async function trackGeneratedCustomers(run: BenchRun, customers: number):
   }
 }
 
+/**
+ * Gives the first `customers` tracked customers the snapshots a baseline scan of the sandbox
+ * (seed 1, first epoch) would write, through the product's own diff and write
+ * (`CheckResultStore.saveMany`, 1,000 customers a transaction), without alerts. A baseline scan
+ * of 200,000 customers takes minutes; this takes seconds. A later scan that records any change
+ * shows the seeding was wrong, and the benchmark fails on that.
+ */
+export async function seedSnapshots(run: BenchRun, customers: number): Promise<void> {
+  const db = createDatabase({ url: run.databaseUrl });
+  try {
+    const store = new CheckResultStore(db);
+    const at = new Date();
+    const limit = pLimit(4);
+    const starts = Array.from({ length: Math.ceil(customers / 1000) }, (_, k) => k * 1000);
+    await Promise.all(starts.map((start) => limit(async () => {
+      const writes: CheckWrite[] = [];
+      for (let i = start; i < Math.min(customers, start + 1000); i++) {
+        const id = customerIdFor(i);
+        const diff = diffDocuments(null, parseGetDocuments({ documents: generatedDocuments(1, id, 0) }, id));
+        writes.push({ customerId: id, expectedVersion: 0, isBaseline: true, scanId: null, next: diff.next, changes: diff.changes, alerting: [], at });
+      }
+      const { conflicts } = await store.saveMany(writes);
+      if (conflicts.length) throw new Error(`seeding snapshots: ${conflicts.length} customers were already written`);
+    })));
+  } finally {
+    await db.$disconnect();
+  }
+}
+
 /** Resolves with the first match of `pattern` in the child's output; rejects if it exits first. */
 export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
@@ -60,8 +93,7 @@ export async function startSandbox(args: string[]): Promise<{ url: string; child
 
 /** Stops the given processes and removes the run's database and Redis keys. */
 export async function cleanUp(run: BenchRun, children: readonly ChildProcess[]): Promise<void> {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+  await stop(children);
   await dropDatabase(run.databaseUrl).catch(() => undefined);
   const redis = new Redis(run.redisUrl);
   try {
@@ -70,4 +102,43 @@ export async function cleanUp(run: BenchRun, children: readonly ChildProcess[]):
   } finally {
     redis.disconnect();
   }
+}
+
+/** What `kyc-monitor worker` needs to scan the run's customers against the sandbox. */
+export function workerEnv(run: BenchRun, sandboxUrl: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    DATABASE_URL: run.databaseUrl,
+    REDIS_URL: run.redisUrl,
+    QUEUE_PREFIX: run.prefix,
+    CYREXA_BASE_URL: sandboxUrl,
+    CYREXA_TENANT_ID: 'sandbox-tenant',
+    CYREXA_ACCESS_TOKEN: 'bench-token',
+    SMTP_URL: 'smtp://127.0.0.1:1',
+    ALERT_TO: 'bench@example.com',
+    ALERT_ON_BASELINE: 'false',
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+/** Starts `count` real `kyc-monitor worker` processes and resolves once every one has started. */
+export async function startWorkers(count: number, env: NodeJS.ProcessEnv, children: ChildProcess[]): Promise<ChildProcess[]> {
+  const workers = Array.from({ length: count }, () => spawn(`${root}/bin/kyc-monitor`, ['worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  children.push(...workers);
+  await Promise.all(workers.map((w, i) => waitForOutput(w, /"msg":"worker started"/, `worker ${i + 1}`)));
+  return workers;
+}
+
+/** Stops processes started for one part of a run (SIGTERM, then waits for them to exit). */
+export async function stop(children: readonly ChildProcess[]): Promise<void> {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+}
+
+/** The sandbox's own count of getDocuments answers, by status. */
+export async function sandboxStats(url: string): Promise<{ ok: number; refused: number }> {
+  const stats = (await (await fetch(`${url}/_sandbox/stats`)).json()) as { byStatus: Record<string, number> };
+  return { ok: stats.byStatus['200'] ?? 0, refused: stats.byStatus['429'] ?? 0 };
 }

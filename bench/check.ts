@@ -1,0 +1,100 @@
+// npm run bench -- --json | npm run bench:check        (or: npm run bench:check -- result.json)
+//
+// Compares one `npm run bench -- --json` document with the performance targets (docs/PERFORMANCE.md).
+// Prints one line per target; exits 1 when any target is missed or was not measured in that run.
+import { readFileSync } from 'node:fs';
+
+type Result = Record<string, unknown>;
+
+interface Target {
+  name: string;
+  keys: string[];
+  /** The measured value in words, and whether it meets the target. */
+  check: (r: Record<string, number>) => [string, boolean];
+  /** Conditions of the measurement (sizes, latencies) the target is defined for. */
+  conditions?: Record<string, number>;
+}
+
+const TARGETS: Target[] = [
+  {
+    name: '1 unchanged scan ≥ 0.6 × ceiling (20,000 customers, 0 ms)',
+    keys: ['unchangedRatio'],
+    conditions: { customers: 20_000, latencyMs: 0 },
+    check: (r) => [`${r.unchangedRatio}`, r.unchangedRatio! >= 0.6],
+  },
+  {
+    name: '2 latency-bound scan ≥ 0.95 × ceiling (20 ms)',
+    keys: ['latencyBoundRatio'],
+    conditions: { boundLatencyMs: 20 },
+    check: (r) => [`${r.latencyBoundRatio}`, r.latencyBoundRatio! >= 0.95],
+  },
+  {
+    name: '3 10 % changed ≥ 0.8 × unchanged',
+    keys: ['changedRatio'],
+    conditions: { customers: 20_000 },
+    check: (r) => [`${r.changedRatio}`, r.changedRatio! >= 0.8],
+  },
+  {
+    name: '4 peak RSS at 200k ≤ 250 MB and ≤ 1.1 × at 20k',
+    keys: ['peakRssMb20k', 'peakRssMb200k'],
+    check: (r) => {
+      const growth = r.peakRssMb200k! / r.peakRssMb20k!;
+      return [`${r.peakRssMb200k} MB, ${growth.toFixed(3)} × ${r.peakRssMb20k} MB`, r.peakRssMb200k! <= 250 && growth <= 1.1];
+    },
+  },
+  {
+    name: '5 rate 0.95–1.0 × 200/s over 30 s, zero 429',
+    keys: ['rateObservedPerSecond', 'rate429', 'rateLimit', 'rateSeconds'],
+    conditions: { rateLimit: 200 },
+    check: (r) => {
+      const ratio = r.rateObservedPerSecond! / r.rateLimit!;
+      return [`${r.rateObservedPerSecond}/s (${ratio.toFixed(3)}), ${r.rate429} × 429, ${r.rateSeconds} s`, ratio >= 0.95 && ratio <= 1 && r.rate429 === 0 && r.rateSeconds! >= 29.5];
+    },
+  },
+  {
+    name: '6 two workers ≥ 1.8 × one (50 ms)',
+    keys: ['scaleOutRatio'],
+    conditions: { scaleOutLatencyMs: 50 },
+    check: (r) => [`${r.scaleOutRatio}`, r.scaleOutRatio! >= 1.8],
+  },
+  {
+    name: '7 database round trips ≤ 0.1 per unchanged customer',
+    keys: ['dbRoundTripsPerCustomer'],
+    check: (r) => [`${r.dbRoundTripsPerCustomer}`, r.dbRoundTripsPerCustomer! <= 0.1],
+  },
+];
+
+const path = process.argv[2];
+const text = path ? readFileSync(path, 'utf8') : readFileSync(0, 'utf8');
+const line = text.trim().split('\n').at(-1) ?? '';
+let result: Result;
+try {
+  result = JSON.parse(line) as Result;
+} catch {
+  process.stderr.write(`bench:check: expected the JSON line of \`npm run bench -- --json\`, got: ${line.slice(0, 200)}\n`);
+  process.exit(2);
+}
+
+let failed = 0;
+for (const target of TARGETS) {
+  const needed = [...target.keys, ...Object.keys(target.conditions ?? {})];
+  const missing = needed.filter((k) => typeof result[k] !== 'number');
+  let verdict: string;
+  let ok = false;
+  if (missing.length) {
+    verdict = `not measured (no ${missing.join(', ')})`;
+  } else {
+    const wrong = Object.entries(target.conditions ?? {}).filter(([k, v]) => result[k] !== v);
+    if (wrong.length) {
+      verdict = `measured under other conditions (${wrong.map(([k, v]) => `${k} ${String(result[k])}, target needs ${v}`).join('; ')})`;
+    } else {
+      const [value, met] = target.check(result as Record<string, number>);
+      verdict = value;
+      ok = met;
+    }
+  }
+  if (!ok) failed++;
+  process.stdout.write(`${ok ? 'pass' : 'FAIL'}  ${target.name.padEnd(52)} ${verdict}\n`);
+}
+process.stdout.write(failed ? `${failed} of ${TARGETS.length} targets missed\n` : `all ${TARGETS.length} targets met\n`);
+process.exit(failed ? 1 : 0);
