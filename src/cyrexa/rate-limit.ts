@@ -38,8 +38,12 @@ const HEADROOM = 0.98;
 /** How far ahead one reservation reaches. */
 const BLOCK_MS = 20;
 const MAX_BLOCK = 64;
-/** A reserved slot not used within this long is dropped rather than sent in a burst. */
-const STALE_MS = 1_000;
+/**
+ * A send more than this late for its slot is not made on that slot. After a pause (a garbage
+ * collection, a busy event loop) every slot that fell into it would otherwise go out at once,
+ * right before the slots that follow on time: more than the limit in the second that holds both.
+ */
+const LATE_MS = 5;
 
 export class RedisRateLimiter implements RateLimiter {
   private readonly client: ReserveClient;
@@ -63,17 +67,24 @@ export class RedisRateLimiter implements RateLimiter {
   async acquire(signal?: AbortSignal): Promise<void> {
     for (;;) {
       signal?.throwIfAborted();
-      const now = performance.now();
-      while (this.slots.length && (this.slots[0] ?? 0) < now - STALE_MS) this.slots.shift();
       const slot = this.slots.shift();
       if (slot !== undefined) {
-        if (slot > now) await sleep(Math.ceil(slot - now), signal);
-        return;
+        // Under a millisecond early is on time: a timer cannot wait less, and at high limits
+        // each acquire would otherwise add a millisecond to every request.
+        const wait = slot - performance.now();
+        if (wait >= 1) await sleep(Math.floor(wait), signal);
+        // Woken (or found) too late: the slot is given up, and another reserved.
+        if (performance.now() - slot <= LATE_MS) return;
+        this.late++;
+        continue;
       }
       this.reserving ??= this.reserve().finally(() => (this.reserving = undefined));
       await this.reserving;
     }
   }
+
+  /** Slots given up because they were taken too late (tests, diagnostics). */
+  late = 0;
 
   private async reserve(): Promise<void> {
     const intervalUs = Math.round(this.intervalMs * 1000);

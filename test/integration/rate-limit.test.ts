@@ -58,6 +58,29 @@ describe('RedisRateLimiter', () => {
     expect((stamps.length - 1) / (((stamps.at(-1) ?? 0) - (stamps[0] ?? 0)) / 1000)).toBeLessThanOrEqual(505);
   });
 
+  it('gives up the slots a pause made it miss instead of sending them in a burst', async () => {
+    const limiter = new RedisRateLimiter(a, `${testQueuePrefix()}:rate`, 100);
+    const stamps: number[] = [];
+    let running = true;
+    const senders = Array.from({ length: 10 }, async () => {
+      while (running) {
+        await limiter.acquire();
+        stamps.push(performance.now());
+      }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    // The event loop is held for 100 ms (a long garbage collection, a busy process): ten slots pass.
+    const held = performance.now();
+    while (performance.now() - held < 100);
+    const resumed = performance.now();
+    await new Promise((r) => setTimeout(r, 300));
+    running = false;
+    await Promise.all(senders);
+    expect(limiter.late).toBeGreaterThan(0);
+    // Sending the missed slots now would put ten requests into these 10 ms; on-time slots are ~10 ms apart.
+    expect(stamps.filter((t) => t >= resumed && t < resumed + 10).length).toBeLessThanOrEqual(3);
+  });
+
   it('keeps a client under a sandbox that answers 429 above its limit', async () => {
     const sandbox = await new Sandbox({ customers: 200, rateLimit: 50 }).start();
     try {
@@ -71,7 +94,7 @@ describe('RedisRateLimiter', () => {
       await new Promise((r) => setTimeout(r, 1_100));
       sandbox.resetStats();
       // Through the shared limiter (two replicas) set below the sandbox's limit: no 429. At the
-      // limit exactly, a busy machine bunches arrivals now and then (see npm run bench:rate).
+      // limit exactly, a busy machine bunches arrivals now and then (see `npm run bench -- --only rate`).
       const key = `${testQueuePrefix()}:rate`;
       const clients = [a, b].map((redis) => new CyrexaClient({ baseUrl: sandbox.url, tenantId: 'sandbox-tenant', tokens: new StaticTokenProvider('t'), tokenHeader: 't', timeoutMs: 5_000, maxAttempts: 1, rateLimiter: new RedisRateLimiter(redis, key, 40) }));
       await Promise.all(Array.from({ length: 120 }, (_, i) => clients[i % 2]?.getDocuments(customerIdFor(i))));
