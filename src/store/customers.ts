@@ -88,35 +88,33 @@ export class CustomerStore {
     return (await this.db.trackedCustomer.count({ where: { customerId: id } })) > 0;
   }
 
-  /** The state a check starts from, for a batch of customers, in two queries. */
+  /** The state a check starts from, for a batch of customers, in one query. */
   async loadStates(ids: readonly string[]): Promise<Map<string, CustomerState>> {
-    const [customers, snapshots] = await Promise.all([
-      this.db.trackedCustomer.findMany({
-        where: { customerId: { in: [...ids] } },
-        select: { customerId: true, active: true, baselineAt: true, snapshotVersion: true, lastScanId: true, lastOutcome: true, consecutiveFailures: true },
-      }),
-      this.db.documentSnapshot.findMany({ where: { customerId: { in: [...ids] } }, orderBy: [{ customerId: 'asc' }, { position: 'asc' }] }),
-    ]);
-    const docs = new Map<string, SnapshotDocument[]>();
-    for (const s of snapshots) {
-      let list = docs.get(s.customerId);
-      if (!list) docs.set(s.customerId, (list = []));
-      list.push({
-        purpose: s.purpose,
-        documentType: s.documentType,
-        name: s.name,
-        locationKey: s.locationKey,
-        status: s.status,
-        verificationResponse: s.verificationResponse,
-        position: s.position,
-      });
-    }
+    // One statement for a whole batch: each customer's snapshots come aggregated into one JSON
+    // text, parsed here, rather than as one row per document for the ORM to map.
+    const rows = await this.db.$queryRaw<StateRow[]>`
+      SELECT c.customer_id, c.active, c.baseline_at, c.snapshot_version, c.last_scan_id, c.last_outcome, c.consecutive_failures,
+        (SELECT json_agg(json_build_array(s.purpose, s.document_type, s.name, s.location_key, s.status, s.verification_response, s.position) ORDER BY s.position)::text
+           FROM document_snapshots s WHERE s.customer_id = c.customer_id) AS documents
+      FROM tracked_customers c
+      WHERE c.customer_id = ANY(${[...ids]}::text[])`;
     return new Map(
-      customers.map((c) => [c.customerId, { ...c, documents: c.baselineAt === null ? null : (docs.get(c.customerId) ?? []) }]),
+      rows.map((r) => [
+        r.customer_id,
+        {
+          customerId: r.customer_id,
+          active: r.active,
+          baselineAt: r.baseline_at,
+          snapshotVersion: r.snapshot_version,
+          lastScanId: r.last_scan_id,
+          lastOutcome: r.last_outcome,
+          consecutiveFailures: r.consecutive_failures,
+          documents: r.baseline_at === null ? null : parseSnapshots(r.documents),
+        },
+      ]),
     );
   }
 
-  /** Records successful checks that changed nothing: one statement for the whole batch. */
   async recordUnchanged(ids: readonly string[], scanId: string | null, at: Date): Promise<void> {
     if (ids.length === 0) return;
     await this.db.trackedCustomer.updateMany({
@@ -145,4 +143,23 @@ export class CustomerStore {
     });
     return new Map(rows.map((r) => [r.customerId, r.consecutiveFailures]));
   }
+}
+
+interface StateRow {
+  customer_id: string;
+  active: boolean;
+  baseline_at: Date | null;
+  snapshot_version: number;
+  last_scan_id: string | null;
+  last_outcome: string | null;
+  consecutive_failures: number;
+  /** JSON array of [purpose, documentType, name, locationKey, status, verificationResponse, position], by position. */
+  documents: string | null;
+}
+
+function parseSnapshots(json: string | null): SnapshotDocument[] {
+  if (json === null) return [];
+  return (JSON.parse(json) as Array<[string, string, string, string, string, string | null, number]>).map(
+    ([purpose, documentType, name, locationKey, status, verificationResponse, position]) => ({ purpose, documentType, name, locationKey, status, verificationResponse, position }),
+  );
 }
