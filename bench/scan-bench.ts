@@ -16,12 +16,11 @@
 //   scaleout    one worker, then two, scanning --scale-out-customers (10,000) at
 //               --scale-out-latency-ms (50), rate limit off.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import pLimit from 'p-limit';
-import { CyrexaClient } from '../dist/cyrexa/client.js';
-import { StaticTokenProvider } from '../dist/cyrexa/token-provider.js';
 import { ScanQueues } from '../dist/queue/queues.js';
 import { customerIdFor, generatedDocuments } from '../dist/sandbox/generator.js';
 import {
@@ -84,6 +83,8 @@ const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 /** 20000 → "20k": the size a memory figure was measured at is part of its key. */
 const size = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 const TENANT = 'bench-tenant';
+/** The scan and ceiling processes run with the V8 flags `bin/kyc-monitor` gives the product (plus BENCH_NODE_OPTIONS). */
+const NODE_FLAGS = (process.env.KYC_MONITOR_NODE_FLAGS ?? readFileSync(`${root}/bin/node-flags`, 'utf8')).trim().split(/\s+/).filter(Boolean);
 const TOKEN = 'bench-token';
 
 interface ScanMeasurement {
@@ -98,7 +99,7 @@ interface ScanMeasurement {
 
 /** One scan through `scan`'s code path in a process of its own (bench/scan-child.ts). */
 function scanOnce(run: BenchRun, sandboxUrl: string, expected: number): Promise<ScanMeasurement> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', `${root}/bench/scan-child.ts`], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', `${root}/bench/scan-child.ts`], {
     env: {
       PATH: process.env.PATH,
       DATABASE_URL: run.databaseUrl,
@@ -130,19 +131,20 @@ function scanOnce(run: BenchRun, sandboxUrl: string, expected: number): Promise<
   });
 }
 
-/** The same HTTP client fetching the same customers at the same concurrency: no database, no queue. */
-async function ceiling(sandboxUrl: string, count: number): Promise<number> {
-  const client = new CyrexaClient({ baseUrl: sandboxUrl, tenantId: TENANT, tokens: new StaticTokenProvider(TOKEN), tokenHeader: undefined, timeoutMs: 10_000 });
-  const limit = pLimit(concurrency);
-  const started = performance.now();
-  let fetched = 0;
-  await Promise.all(Array.from({ length: count }, (_, i) => limit(async () => {
-    await client.getDocuments(customerIdFor(i));
-    fetched++;
-  })));
-  const ms = performance.now() - started;
-  if (fetched !== count) throw new Error(`ceiling fetched ${fetched}/${count}`);
-  return (count / ms) * 1000;
+/** The same HTTP client fetching the same customers at the same concurrency: no database, no queue (bench/ceiling-child.ts). */
+function ceiling(sandboxUrl: string, count: number): Promise<number> {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', `${root}/bench/ceiling-child.ts`, sandboxUrl, TENANT, TOKEN, String(count), String(concurrency)], {
+    env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`ceiling process failed (exit ${code})`));
+      resolve((JSON.parse(out.trim().split('\n').at(-1) ?? '') as { perSecond: number }).perSecond);
+    });
+  });
 }
 
 /** Tracks `count` customers in the run's database, with snapshots that match the sandbox now. */
