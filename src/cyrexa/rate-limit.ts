@@ -31,27 +31,45 @@ interface ReserveClient {
 }
 
 /**
- * Slots are spaced for 2 % less than the limit: sends leave late now and then (a busy event
- * loop, the network), and a server counting over a sliding second must still never see more.
+ * Slots are spaced for 3 % less than the limit: a send leaves up to LATE_MS after its slot, and
+ * arrives after some jitter of the network and of the server's own clock reading; a server
+ * counting over a sliding second must still never see more than the limit.
  */
-const HEADROOM = 0.98;
+const HEADROOM = 0.97;
 /** How far ahead one reservation reaches. */
 const BLOCK_MS = 20;
 const MAX_BLOCK = 64;
 /**
- * A send more than this late for its slot is not made on that slot. After a pause (a garbage
- * collection, a busy event loop) every slot that fell into it would otherwise go out at once,
- * right before the slots that follow on time: more than the limit in the second that holds both.
+ * A send more than this late for its slot is not made on that slot, while the limit is being
+ * reached. After a pause (a garbage collection, a busy event loop) every slot that fell into it
+ * would otherwise go out at once, right before the slots that follow on time: more than the
+ * limit in the second that holds both.
  */
 const LATE_MS = 5;
+/**
+ * Slots reserved while the limit was not being reached (nobody else had reserved ahead of now)
+ * are spare capacity: they may be used this long after their time, so that a process far below
+ * the limit needs one Redis call per block, not one per few requests. At most one block per
+ * process is ever used late this way.
+ */
+const SPARE_MS = 1_000;
+
+interface Slot {
+  /** Send time (ms, this process's clock). */
+  at: number;
+  /** Reserved behind other reservations: the limit is being reached. */
+  contended: boolean;
+}
 
 export class RedisRateLimiter implements RateLimiter {
   private readonly client: ReserveClient;
   private readonly intervalMs: number;
   private readonly blockSize: number;
-  /** Reserved send times (ms, this process's clock), oldest first. */
-  private slots: number[] = [];
+  /** Reserved send slots, oldest first. */
+  private slots: Slot[] = [];
   private reserving: Promise<void> | undefined;
+  /** When a reservation last had to queue behind others. */
+  private contendedAt = -Infinity;
 
   constructor(
     client: Redis,
@@ -68,30 +86,43 @@ export class RedisRateLimiter implements RateLimiter {
     for (;;) {
       signal?.throwIfAborted();
       const slot = this.slots.shift();
+      // The next block is reserved while this one runs out, so that callers seldom wait for Redis.
+      // (A failed reservation is seen by the caller that waits for it, below.)
+      if (this.slots.length <= this.blockSize / 4) this.reserveAhead().catch(() => undefined);
       if (slot !== undefined) {
         // Under a millisecond early is on time: a timer cannot wait less, and at high limits
         // each acquire would otherwise add a millisecond to every request.
-        const wait = slot - performance.now();
+        const wait = slot.at - performance.now();
         if (wait >= 1) await sleep(Math.floor(wait), signal);
-        // Woken (or found) too late: the slot is given up, and another reserved.
-        if (performance.now() - slot <= LATE_MS) return;
+        const late = performance.now() - slot.at;
+        if (late <= (slot.contended ? LATE_MS : SPARE_MS)) return;
+        // Woken (or found) too late: the slot is given up, and another taken.
         this.late++;
         continue;
       }
-      this.reserving ??= this.reserve().finally(() => (this.reserving = undefined));
-      await this.reserving;
+      await this.reserveAhead();
     }
   }
 
   /** Slots given up because they were taken too late (tests, diagnostics). */
   late = 0;
 
+  private reserveAhead(): Promise<void> {
+    this.reserving ??= this.reserve().finally(() => (this.reserving = undefined));
+    return this.reserving;
+  }
+
   private async reserve(): Promise<void> {
     const intervalUs = Math.round(this.intervalMs * 1000);
     // No burst allowance: the limit holds over every window, not only on average.
     const waitUs = await this.client.kycReserveSlots(this.key, intervalUs, 0, this.blockSize);
-    const first = performance.now() + waitUs / 1000;
-    for (let i = 0; i < this.blockSize; i++) this.slots.push(first + i * this.intervalMs);
+    const now = performance.now();
+    // Once the limit is reached, it counts as reached for a second: a block that happens to
+    // find no one ahead (everyone paused at once) must not be spare capacity then.
+    if (waitUs > 0) this.contendedAt = now;
+    const contended = now - this.contendedAt < 1000;
+    const first = now + waitUs / 1000;
+    for (let i = 0; i < this.blockSize; i++) this.slots.push({ at: first + i * this.intervalMs, contended });
   }
 }
 

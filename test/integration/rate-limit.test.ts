@@ -81,6 +81,29 @@ describe('RedisRateLimiter', () => {
     expect(stamps.filter((t) => t >= resumed && t < resumed + 10).length).toBeLessThanOrEqual(3);
   });
 
+  it('far below the limit, uses a reserved block for a while instead of calling Redis every few requests', async () => {
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      const limiter = new RedisRateLimiter(redis, `${testQueuePrefix()}:rate`, 5000);
+      const client = redis as unknown as { kycReserveSlots: (...args: unknown[]) => Promise<number> };
+      const reserve = client.kycReserveSlots.bind(redis);
+      let calls = 0;
+      client.kycReserveSlots = (...args) => {
+        calls++;
+        return reserve(...args);
+      };
+      // 120 requests, one every 2 ms: each block of 64 slots (13 ms at 5,000/s) is used over ~130 ms.
+      for (let i = 0; i < 120; i++) {
+        await limiter.acquire();
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      expect(calls).toBeLessThanOrEqual(4);
+      expect(limiter.late).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('keeps a client under a sandbox that answers 429 above its limit', async () => {
     const sandbox = await new Sandbox({ customers: 200, rateLimit: 50 }).start();
     try {
