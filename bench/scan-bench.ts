@@ -80,6 +80,7 @@ for (const part of parts) if (!(PARTS as readonly string[]).includes(part)) thro
 
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 /** 20000 → "20k": the size a memory figure was measured at is part of its key. */
 const size = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 const TENANT = 'bench-tenant';
@@ -97,6 +98,7 @@ interface ScanMeasurement {
   queries: number;
   /** Mean number of Cyrexa requests in flight over the scan (sum of request times / scan time). */
   meanInFlight: number;
+  memory: NodeJS.MemoryUsage;
 }
 
 /** One scan through `scan`'s code path in a process of its own (bench/scan-child.ts). */
@@ -179,13 +181,19 @@ async function throughput(): Promise<Record<string, number>> {
   const sandbox = await startSandbox(['--customers', String(customers), '--latency-ms', String(latencyMs), '--tenant-id', TENANT]);
   const run = await seed(newRun('bench'), customers);
   try {
-    // The ceiling before and after the scan: the machine's pace drifts, the mean is fairer to both.
-    const ceilingBefore = await ceiling(sandbox.url, customers);
-    const unchanged = await scanOnce(run, sandbox.url, customers);
-    if (unchanged.summary.changes !== 0) throw new Error(`the unchanged scan recorded ${unchanged.summary.changes} changes`);
-    const ceilingAfter = await ceiling(sandbox.url, customers);
-    const ceilingPerSecond = (ceilingBefore + ceilingAfter) / 2;
-    log(`throughput: ceiling ${round(ceilingBefore)} then ${round(ceilingAfter)}/s, unchanged scan ${round(unchanged.perSecond)}/s`);
+    // Ceiling and unchanged scan twice each, interleaved: the machine's pace drifts by ±10 %
+    // within minutes, and the means of two are fairer to both than one of each.
+    const ceilings: number[] = [];
+    const scans: ScanMeasurement[] = [];
+    for (let i = 0; i < 2; i++) {
+      ceilings.push(await ceiling(sandbox.url, customers));
+      const scan = await scanOnce(run, sandbox.url, customers);
+      if (scan.summary.changes !== 0) throw new Error(`an unchanged scan recorded ${scan.summary.changes} changes`);
+      scans.push(scan);
+    }
+    const ceilingPerSecond = mean(ceilings);
+    const unchanged = { ...scans[1]!, perSecond: mean(scans.map((s) => s.perSecond)), peakRssMb: Math.max(...scans.map((s) => s.peakRssMb)) };
+    log(`throughput: ceiling ${ceilings.map((c) => round(c)).join(', ')}/s; unchanged scan ${scans.map((s) => round(s.perSecond)).join(', ')}/s`);
     const changedCustomers = await changeTenthOfCustomers(sandbox.url, customers);
     const changed = await scanOnce(run, sandbox.url, customers);
     if (changed.summary.changes !== changedCustomers) throw new Error(`the changed scan recorded ${changed.summary.changes} changes, expected ${changedCustomers}`);
@@ -234,6 +242,7 @@ async function memory(): Promise<Record<string, number>> {
   try {
     const scan = await scanOnce(run, sandbox.url, memoryCustomers);
     if (scan.summary.changes !== 0) throw new Error(`the memory scan recorded ${scan.summary.changes} changes`);
+    log(`memory: ${memoryCustomers} customers scanned at ${round(scan.perSecond)}/s, peak RSS ${round(scan.peakRssMb)} MB; at the end ${JSON.stringify(scan.memory)}`);
     return { memoryCustomers, [`peakRssMb${size(memoryCustomers)}`]: round(scan.peakRssMb), memoryScanPerSecond: round(scan.perSecond) };
   } finally {
     await cleanUp(run, [sandbox.child]);

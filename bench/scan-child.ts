@@ -26,7 +26,7 @@ try {
   latencies.sort((a, b) => a - b);
   const p95 = latencies.length ? (latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))] ?? 0) : 0;
   process.stdout.write(
-    `${JSON.stringify({ ms, summary: result.summary, requests: latencies.length, queries, meanInFlight: latencies.reduce((a, b) => a + b, 0) / ms, p95LatencyMs: p95, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+    `${JSON.stringify({ ms, summary: result.summary, requests: latencies.length, queries, meanInFlight: latencies.reduce((a, b) => a + b, 0) / ms, p95LatencyMs: p95, peakRssMb: process.resourceUsage().maxRSS / 1024, memory: process.memoryUsage() })}\n`,
   );
 } finally {
   await app.close();
