@@ -101,11 +101,29 @@ interface ScanMeasurement {
   memory: NodeJS.MemoryUsage;
 }
 
+/** Runs a bench child script with the product's Node flags; resolves with the JSON line it prints last. */
+function runChild<T>(script: string, args: string[], env: NodeJS.ProcessEnv, what: string): Promise<T> {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', `${root}/bench/${script}`, ...args], {
+    // BENCH_NODE_OPTIONS: Node flags for the measured processes only (--cpu-prof, heap experiments).
+    env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${what} process failed (exit ${code})`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as T);
+    });
+  });
+}
+
 /** One scan through `scan`'s code path in a process of its own (bench/scan-child.ts). */
-function scanOnce(run: BenchRun, sandboxUrl: string, expected: number): Promise<ScanMeasurement> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', `${root}/bench/scan-child.ts`], {
-    env: {
-      PATH: process.env.PATH,
+async function scanOnce(run: BenchRun, sandboxUrl: string, expected: number): Promise<ScanMeasurement> {
+  const result = await runChild<Omit<ScanMeasurement, 'perSecond'>>(
+    'scan-child.ts',
+    [],
+    {
       DATABASE_URL: run.databaseUrl,
       REDIS_URL: run.redisUrl,
       QUEUE_PREFIX: run.prefix,
@@ -116,39 +134,36 @@ function scanOnce(run: BenchRun, sandboxUrl: string, expected: number): Promise<
       CHECK_CONCURRENCY: String(concurrency),
       ALERT_TO: 'bench@example.com',
       LOG_LEVEL: 'warn',
-      // Node flags for the scanning process only (--cpu-prof, heap experiments).
-      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`scan process failed (exit ${code})`));
-      const result = JSON.parse(out.trim().split('\n').at(-1) ?? '') as Omit<ScanMeasurement, 'perSecond'>;
-      if (result.summary.checked !== expected || result.summary.failed !== 0) {
-        return reject(new Error(`scan checked ${result.summary.checked}/${expected} customers with ${result.summary.failed} failures: not a valid measurement`));
-      }
-      resolve({ ...result, perSecond: (expected / result.ms) * 1000 });
-    });
-  });
+    'scan',
+  );
+  if (result.summary.checked !== expected || result.summary.failed !== 0) {
+    throw new Error(`scan checked ${result.summary.checked}/${expected} customers with ${result.summary.failed} failures: not a valid measurement`);
+  }
+  return { ...result, perSecond: (expected / result.ms) * 1000 };
 }
 
 /** The same HTTP client fetching the same customers at the same concurrency: no database, no queue (bench/ceiling-child.ts). */
-function ceiling(sandboxUrl: string, count: number): Promise<number> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', `${root}/bench/ceiling-child.ts`, sandboxUrl, TENANT, TOKEN, String(count), String(concurrency)], {
-    env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`ceiling process failed (exit ${code})`));
-      resolve((JSON.parse(out.trim().split('\n').at(-1) ?? '') as { perSecond: number }).perSecond);
-    });
-  });
+async function ceiling(sandboxUrl: string, count: number): Promise<number> {
+  const result = await runChild<{ perSecond: number }>('ceiling-child.ts', [sandboxUrl, TENANT, TOKEN, String(count), String(concurrency)], {}, 'ceiling');
+  return result.perSecond;
+}
+
+/**
+ * Ceiling and unchanged scan twice each, interleaved: the machine's pace drifts by ±10 % within
+ * minutes, and the means of two are fairer to both than one of each.
+ */
+async function ceilingAndUnchangedScans(part: string, run: BenchRun, sandboxUrl: string, count: number): Promise<{ ceilingPerSecond: number; scans: ScanMeasurement[]; scanPerSecond: number }> {
+  const ceilings: number[] = [];
+  const scans: ScanMeasurement[] = [];
+  for (let i = 0; i < 2; i++) {
+    ceilings.push(await ceiling(sandboxUrl, count));
+    const scan = await scanOnce(run, sandboxUrl, count);
+    if (scan.summary.changes !== 0) throw new Error(`${part}: an unchanged scan recorded ${scan.summary.changes} changes`);
+    log(`${part}: ceiling ${round(ceilings[i]!)}/s, scan ${round(scan.perSecond)}/s with on average ${scan.meanInFlight.toFixed(1)} of ${concurrency} requests in flight, p95 ${scan.p95LatencyMs.toFixed(1)} ms`);
+    scans.push(scan);
+  }
+  return { ceilingPerSecond: mean(ceilings), scans, scanPerSecond: mean(scans.map((s) => s.perSecond)) };
 }
 
 /** Tracks `count` customers in the run's database, with snapshots that match the sandbox now. */
@@ -181,19 +196,8 @@ async function throughput(): Promise<Record<string, number>> {
   const sandbox = await startSandbox(['--customers', String(customers), '--latency-ms', String(latencyMs), '--tenant-id', TENANT]);
   const run = await seed(newRun('bench'), customers);
   try {
-    // Ceiling and unchanged scan twice each, interleaved: the machine's pace drifts by ±10 %
-    // within minutes, and the means of two are fairer to both than one of each.
-    const ceilings: number[] = [];
-    const scans: ScanMeasurement[] = [];
-    for (let i = 0; i < 2; i++) {
-      ceilings.push(await ceiling(sandbox.url, customers));
-      const scan = await scanOnce(run, sandbox.url, customers);
-      if (scan.summary.changes !== 0) throw new Error(`an unchanged scan recorded ${scan.summary.changes} changes`);
-      scans.push(scan);
-    }
-    const ceilingPerSecond = mean(ceilings);
-    const unchanged = { ...scans[1]!, perSecond: mean(scans.map((s) => s.perSecond)), peakRssMb: Math.max(...scans.map((s) => s.peakRssMb)) };
-    log(`throughput: ceiling ${ceilings.map((c) => round(c)).join(', ')}/s; unchanged scan ${scans.map((s) => round(s.perSecond)).join(', ')}/s`);
+    const { ceilingPerSecond, scans, scanPerSecond } = await ceilingAndUnchangedScans('throughput', run, sandbox.url, customers);
+    const unchanged = { ...scans[1]!, perSecond: scanPerSecond, peakRssMb: Math.max(...scans.map((s) => s.peakRssMb)) };
     const changedCustomers = await changeTenthOfCustomers(sandbox.url, customers);
     const changed = await scanOnce(run, sandbox.url, customers);
     if (changed.summary.changes !== changedCustomers) throw new Error(`the changed scan recorded ${changed.summary.changes} changes, expected ${changedCustomers}`);
@@ -220,21 +224,12 @@ async function latencyBound(): Promise<Record<string, number>> {
   const sandbox = await startSandbox(['--customers', String(boundCustomers), '--latency-ms', String(boundLatencyMs), '--tenant-id', TENANT]);
   const run = await seed(newRun('bench'), boundCustomers);
   try {
-    // Twice each, interleaved, as for throughput.
-    const ceilings: number[] = [];
-    const scans: number[] = [];
-    for (let i = 0; i < 2; i++) {
-      ceilings.push(await ceiling(sandbox.url, boundCustomers));
-      const scan = await scanOnce(run, sandbox.url, boundCustomers);
-      if (scan.summary.changes !== 0) throw new Error(`a latency-bound scan recorded ${scan.summary.changes} changes`);
-      log(`latency: ceiling ${round(ceilings[i]!)}/s, scan ${round(scan.perSecond)}/s with on average ${scan.meanInFlight.toFixed(1)} of ${concurrency} requests in flight, p95 ${scan.p95LatencyMs.toFixed(1)} ms`);
-      scans.push(scan.perSecond);
-    }
+    const { ceilingPerSecond, scanPerSecond } = await ceilingAndUnchangedScans('latency', run, sandbox.url, boundCustomers);
     return {
       boundLatencyMs,
-      boundCeilingPerSecond: round(mean(ceilings)),
-      boundScanPerSecond: round(mean(scans)),
-      latencyBoundRatio: round(mean(scans) / mean(ceilings), 3),
+      boundCeilingPerSecond: round(ceilingPerSecond),
+      boundScanPerSecond: round(scanPerSecond),
+      latencyBoundRatio: round(scanPerSecond / ceilingPerSecond, 3),
     };
   } finally {
     await cleanUp(run, [sandbox.child]);
