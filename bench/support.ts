@@ -36,7 +36,7 @@ export async function trackGeneratedCustomers(run: BenchRun, customers: number):
     const store = new CustomerStore(db);
     for (let i = 0; i < customers; i += 5000) await store.add(Array.from({ length: Math.min(5000, customers - i) }, (_, k) => customerIdFor(i + k)));
   } finally {
-    await db.$disconnect();
+    await db.close();
   }
 }
 
@@ -66,10 +66,10 @@ export async function seedSnapshots(run: BenchRun, customers: number): Promise<v
     })));
     // What autovacuum does after a bulk load (it is off on the Postgres of the machine this was
     // written on): without statistics the planner guesses, and scans get slower with table size.
-    await db.$executeRawUnsafe('VACUUM ANALYZE tracked_customers');
-    await db.$executeRawUnsafe('VACUUM ANALYZE document_snapshots');
+    await db.withClient((c) => c.query('VACUUM ANALYZE tracked_customers'));
+    await db.withClient((c) => c.query('VACUUM ANALYZE document_snapshots'));
   } finally {
-    await db.$disconnect();
+    await db.close();
   }
 }
 

@@ -55,7 +55,7 @@ export class App {
   get db(): Database {
     return this.once('db', () => {
       const db = createDatabase({ url: need(this.config.database, 'database').url, poolSize: 12 });
-      this.onClose('database', () => db.$disconnect());
+      this.onClose('database', () => db.close());
       return db;
     });
   }

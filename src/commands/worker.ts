@@ -82,7 +82,7 @@ export function workerCommand(): Promise<number> {
             config.http.port,
             {
               database: async () => {
-                await app.db.$queryRaw`SELECT 1`;
+                await app.db.withClient((c) => c.query("SELECT 1"));
               },
               redis: async () => {
                 await app.redis.ping();

@@ -48,7 +48,7 @@ export class CheckResultStore {
       const outOfRange = w.alerting.find((index) => !Number.isInteger(index) || index < 0 || index >= w.changes.length);
       if (outOfRange !== undefined) throw new RangeError(`alerting index ${outOfRange} out of range for customer ${JSON.stringify(w.customerId)}`);
     }
-    return this.db.$transaction(
+    return this.db.prisma.$transaction(
       async (tx) => {
         const claimedRows = await tx.$queryRaw<Array<{ customer_id: string }>>`
           UPDATE tracked_customers AS t

@@ -33,7 +33,7 @@ export class CustomerStore {
     let added = 0;
     for (let i = 0; i < ids.length; i += 1000) {
       const chunk = [...new Set(ids.slice(i, i + 1000))];
-      await this.db.$transaction(async (tx) => {
+      await this.db.prisma.$transaction(async (tx) => {
         const existing = await tx.trackedCustomer.findMany({ where: { customerId: { in: chunk } }, select: { customerId: true, active: true } });
         const known = new Map(existing.map((c) => [c.customerId, c.active]));
         const fresh = chunk.filter((id) => !known.has(id));
@@ -48,17 +48,17 @@ export class CustomerStore {
 
   /** Stops tracking; snapshots and history are kept. Returns how many were being tracked. */
   async remove(ids: readonly string[]): Promise<number> {
-    const result = await this.db.trackedCustomer.updateMany({ where: { customerId: { in: [...ids] }, active: true }, data: { active: false } });
+    const result = await this.db.prisma.trackedCustomer.updateMany({ where: { customerId: { in: [...ids] }, active: true }, data: { active: false } });
     return result.count;
   }
 
   async countActive(): Promise<number> {
-    return this.db.trackedCustomer.count({ where: { active: true } });
+    return this.db.prisma.trackedCustomer.count({ where: { active: true } });
   }
 
   /** Active ids after `after` in id order: scans page through these, never loading all. */
   async pageActiveIds(after: string | null, limit: number): Promise<string[]> {
-    const rows = await this.db.trackedCustomer.findMany({
+    const rows = await this.db.prisma.trackedCustomer.findMany({
       where: { active: true, ...(after === null ? {} : { customerId: { gt: after } }) },
       orderBy: { customerId: 'asc' },
       take: limit,
@@ -68,7 +68,7 @@ export class CustomerStore {
   }
 
   async list(options: { after?: string | null; limit: number; failingOnly?: boolean; includeInactive?: boolean }): Promise<CustomerRow[]> {
-    return this.db.trackedCustomer.findMany({
+    return this.db.prisma.trackedCustomer.findMany({
       where: {
         ...(options.includeInactive ? {} : { active: true }),
         ...(options.failingOnly ? { lastOutcome: 'failed' } : {}),
@@ -81,18 +81,18 @@ export class CustomerStore {
   }
 
   async countFailing(): Promise<number> {
-    return this.db.trackedCustomer.count({ where: { active: true, lastOutcome: 'failed' } });
+    return this.db.prisma.trackedCustomer.count({ where: { active: true, lastOutcome: 'failed' } });
   }
 
   async exists(id: string): Promise<boolean> {
-    return (await this.db.trackedCustomer.count({ where: { customerId: id } })) > 0;
+    return (await this.db.prisma.trackedCustomer.count({ where: { customerId: id } })) > 0;
   }
 
   /** The state a check starts from, for a batch of customers, in one query. */
   async loadStates(ids: readonly string[]): Promise<Map<string, CustomerState>> {
     // One statement for a whole batch: each customer's snapshots come aggregated into one JSON
     // text, parsed here, rather than as one row per document for the ORM to map.
-    const rows = await this.db.$queryRaw<StateRow[]>`
+    const rows = await this.db.prisma.$queryRaw<StateRow[]>`
       SELECT c.customer_id, c.active, c.baseline_at, c.snapshot_version, c.last_scan_id, c.last_outcome, c.consecutive_failures,
         (SELECT json_agg(json_build_array(s.purpose, s.document_type, s.name, s.location_key, s.status, s.verification_response, s.position) ORDER BY s.position)::text
            FROM document_snapshots s WHERE s.customer_id = c.customer_id) AS documents
@@ -117,7 +117,7 @@ export class CustomerStore {
 
   async recordUnchanged(ids: readonly string[], scanId: string | null, at: Date): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.trackedCustomer.updateMany({
+    await this.db.prisma.trackedCustomer.updateMany({
       where: { customerId: { in: [...ids] } },
       data: { lastCheckedAt: at, lastOutcome: 'ok', lastError: null, consecutiveFailures: 0, lastScanId: scanId },
     });
@@ -132,12 +132,12 @@ export class CustomerStore {
       byError.set(error, list);
     }
     for (const [error, ids] of byError) {
-      await this.db.trackedCustomer.updateMany({
+      await this.db.prisma.trackedCustomer.updateMany({
         where: { customerId: { in: ids } },
         data: { lastCheckedAt: at, lastOutcome: 'failed', lastError: error, consecutiveFailures: { increment: 1 }, lastScanId: scanId },
       });
     }
-    const rows = await this.db.trackedCustomer.findMany({
+    const rows = await this.db.prisma.trackedCustomer.findMany({
       where: { customerId: { in: [...failures.keys()] } },
       select: { customerId: true, consecutiveFailures: true },
     });

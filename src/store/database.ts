@@ -1,8 +1,23 @@
+import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import type { SqlClient } from '../sql/client.js';
 
-export type Database = PrismaClient;
 export { Prisma } from '../generated/prisma/client.js';
+export type { SqlClient } from '../sql/client.js';
+
+/**
+ * One pg pool, shared by Prisma (simple reads and writes through the ORM) and by the raw SQL
+ * statements of `src/sql/` (`withClient`, `withTransaction`).
+ */
+export interface Database {
+  readonly prisma: PrismaClient;
+  /** Runs `fn` with one pooled connection, released afterwards. */
+  withClient<T>(fn: (client: SqlClient) => Promise<T>): Promise<T>;
+  /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
+  withTransaction<T>(fn: (client: SqlClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
 
 export interface DatabaseOptions {
   url: string;
@@ -11,11 +26,11 @@ export interface DatabaseOptions {
 }
 
 /**
- * A Prisma client over a pg pool with timeouts: pg waits forever by default, and a stalled
- * server must turn into an error, not a hung scan.
+ * pg waits forever by default: a stalled server must turn into an error, not a hung scan.
+ * Every connection of the pool times out its connect, its statements and its queries.
  */
 export function createDatabase(options: DatabaseOptions): Database {
-  const adapter = new PrismaPg({
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
@@ -24,5 +39,53 @@ export function createDatabase(options: DatabaseOptions): Database {
     statement_timeout: 60_000,
     application_name: 'kyc-monitor',
   });
-  return new PrismaClient({ adapter });
+  // An idle connection dropped by the server must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const client = (c: pg.PoolClient): SqlClient => ({
+    async query<R extends object>(text: string, values: readonly unknown[] = []) {
+      const result = await c.query<R>(text, values as unknown[]);
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    },
+  });
+  const withClient = async <T>(fn: (c: SqlClient) => Promise<T>): Promise<T> => {
+    const c = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await fn(client(c));
+    } catch (error) {
+      // A connection that failed mid-statement (terminated, timed out) is not given back.
+      if (isConnectionFailure(error)) broken = error as Error;
+      throw error;
+    } finally {
+      c.release(broken);
+    }
+  };
+  return {
+    prisma,
+    withClient,
+    withTransaction: (fn) =>
+      withClient(async (c) => {
+        await c.query('BEGIN');
+        try {
+          const result = await fn(c);
+          await c.query('COMMIT');
+          return result;
+        } catch (error) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      }),
+    async close() {
+      await prisma.$disconnect();
+      if (!pool.ended) await pool.end();
+    },
+  };
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P'))) return true;
+  // pg's own socket failures and its query_timeout carry no SQLSTATE.
+  return error instanceof Error && /Connection terminated|Query read timeout|timeout exceeded when trying to connect/i.test(error.message);
 }

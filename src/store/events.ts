@@ -21,7 +21,7 @@ export class EventStore {
 
   /** A customer's events, newest first. */
   async history(customerId: string, limit: number): Promise<HistoryEntry[]> {
-    return this.db.documentEvent.findMany({
+    return this.db.prisma.documentEvent.findMany({
       where: { customerId },
       orderBy: { id: 'desc' },
       take: limit,

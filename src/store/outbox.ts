@@ -36,14 +36,14 @@ export class OutboxStore {
   async claimDue(limit: number, leaseMs: number): Promise<{ token: string; alerts: OutboxAlert[] }> {
     const token = randomUUID();
     const now = new Date();
-    const candidates = await this.db.alert.findMany({
+    const candidates = await this.db.prisma.alert.findMany({
       where: { status: 'pending', nextAttemptAt: { lte: now }, OR: [{ claimedUntil: null }, { claimedUntil: { lt: now } }] },
       orderBy: { id: 'asc' },
       take: limit,
       select: { id: true },
     });
     if (candidates.length === 0) return { token, alerts: [] };
-    await this.db.alert.updateMany({
+    await this.db.prisma.alert.updateMany({
       where: {
         id: { in: candidates.map((c) => c.id) },
         status: 'pending',
@@ -51,7 +51,7 @@ export class OutboxStore {
       },
       data: { claimToken: token, claimedUntil: new Date(now.getTime() + leaseMs) },
     });
-    const alerts = await this.db.alert.findMany({
+    const alerts = await this.db.prisma.alert.findMany({
       where: { claimToken: token, status: 'pending' },
       orderBy: { id: 'asc' },
       select: {
@@ -75,25 +75,25 @@ export class OutboxStore {
 
   /** Keeps every alert of this claim reserved for another `leaseMs`. */
   async renewLease(token: string, leaseMs: number): Promise<void> {
-    await this.db.alert.updateMany({ where: { claimToken: token, status: 'pending' }, data: { claimedUntil: new Date(Date.now() + leaseMs) } });
+    await this.db.prisma.alert.updateMany({ where: { claimToken: token, status: 'pending' }, data: { claimedUntil: new Date(Date.now() + leaseMs) } });
   }
 
   async markSent(ids: readonly bigint[], token: string, messageId: string | null): Promise<void> {
-    await this.db.alert.updateMany({
+    await this.db.prisma.alert.updateMany({
       where: { id: { in: [...ids] }, claimToken: token },
       data: { status: 'sent', sentAt: new Date(), messageId, claimToken: null, claimedUntil: null, lastError: null, attempts: { increment: 1 } },
     });
   }
 
   async markRetry(ids: readonly bigint[], token: string, error: string, nextAttemptAt: Date): Promise<void> {
-    await this.db.alert.updateMany({
+    await this.db.prisma.alert.updateMany({
       where: { id: { in: [...ids] }, claimToken: token },
       data: { lastError: error, nextAttemptAt, claimToken: null, claimedUntil: null, attempts: { increment: 1 } },
     });
   }
 
   async markFailed(ids: readonly bigint[], token: string, error: string): Promise<void> {
-    await this.db.alert.updateMany({
+    await this.db.prisma.alert.updateMany({
       where: { id: { in: [...ids] }, claimToken: token },
       data: { status: 'failed', lastError: error, claimToken: null, claimedUntil: null, attempts: { increment: 1 } },
     });
@@ -102,17 +102,17 @@ export class OutboxStore {
   /** Hands claimed alerts back untouched (their group is not due yet). */
   async release(ids: readonly bigint[], token: string): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.alert.updateMany({ where: { id: { in: [...ids] }, claimToken: token }, data: { claimToken: null, claimedUntil: null } });
+    await this.db.prisma.alert.updateMany({ where: { id: { in: [...ids] }, claimToken: token }, data: { claimToken: null, claimedUntil: null } });
   }
 
   async counts(): Promise<OutboxCounts> {
-    const groups = await this.db.alert.groupBy({ by: ['status'], _count: { _all: true } });
+    const groups = await this.db.prisma.alert.groupBy({ by: ['status'], _count: { _all: true } });
     const count = (status: string) => groups.find((g) => g.status === status)?._count._all ?? 0;
     return { pending: count('pending'), failed: count('failed'), sent: count('sent') };
   }
 
   async listFailed(limit: number): Promise<Array<{ id: bigint; kind: string; customerId: string | null; lastError: string | null; detectedAt: Date }>> {
-    return this.db.alert.findMany({
+    return this.db.prisma.alert.findMany({
       where: { status: 'failed' },
       orderBy: { id: 'desc' },
       take: limit,
@@ -122,7 +122,7 @@ export class OutboxStore {
 
   /** Queues an operations alert once per `dedupeKey` (one email per incident). Returns false if it existed. */
   async addOpsAlert(dedupeKey: string, subject: string, body: string): Promise<boolean> {
-    const result = await this.db.alert.createMany({ data: [{ kind: 'ops', dedupeKey, subject, body }], skipDuplicates: true });
+    const result = await this.db.prisma.alert.createMany({ data: [{ kind: 'ops', dedupeKey, subject, body }], skipDuplicates: true });
     return result.count === 1;
   }
 }

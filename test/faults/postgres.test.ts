@@ -15,7 +15,8 @@ let server: PrivatePostgres;
 let sandbox: Sandbox;
 let smtp: TestSmtpServer;
 let url: string;
-let db: Database;
+let database: Database;
+let db: Database['prisma'];
 let worker: RunningCli | undefined;
 let env: NodeJS.ProcessEnv;
 let n = 0;
@@ -35,7 +36,8 @@ beforeEach(async () => {
   u.pathname = `/kyc_fault_${++n}`;
   url = u.toString();
   await migrate(url);
-  db = createDatabase({ url, poolSize: 2 });
+  database = createDatabase({ url, poolSize: 2 });
+  db = database.prisma;
   await db.trackedCustomer.createMany({ data: CUSTOMERS.map((customerId) => ({ customerId })) });
   for (const id of CUSTOMERS) {
     sandbox.setDocuments(id, [
@@ -50,7 +52,7 @@ afterEach(async (ctx) => {
   if (worker && ctx.task.result?.state === 'fail') console.error(worker.output().stderr.slice(-6000));
   if (worker) expect(await stopWorker(worker), 'the worker exits 0 on SIGTERM').toBe(0);
   worker = undefined;
-  await db.$disconnect();
+  await database.close();
   await dropDatabase(url);
 });
 

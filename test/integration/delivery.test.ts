@@ -25,7 +25,7 @@ const options: DeliveryOptions = {
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  outbox = new OutboxStore(t.db);
+  outbox = new OutboxStore(t.database);
   smtp = await new TestSmtpServer().start();
   mailer = createSmtpMailer(smtp.url, { timeoutMs: 5_000 });
 });

@@ -20,8 +20,8 @@ let sandbox: Sandbox;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  customers = new CustomerStore(t.db);
-  results = new CheckResultStore(t.db);
+  customers = new CustomerStore(t.database);
+  results = new CheckResultStore(t.database);
   sandbox = await new Sandbox({ customers: 0 }).start();
 });
 afterAll(async () => {

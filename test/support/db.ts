@@ -2,12 +2,16 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createDatabase, type Database } from '../../src/store/database.js';
+import type { PrismaClient } from '../../src/generated/prisma/client.js';
 
 // A database of one's own, copied from the run's migrated template.
 
 export interface TestDatabase {
   url: string;
-  db: Database;
+  /** The product's database handle (Prisma and raw SQL over one pool). */
+  database: Database;
+  /** Its Prisma client, for assertions. */
+  db: PrismaClient;
   drop(): Promise<void>;
 }
 
@@ -30,12 +34,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const url = new URL(templateUrl);
   url.pathname = `/${name}`;
-  const db = createDatabase({ url: url.toString(), poolSize: 5 });
+  const database = createDatabase({ url: url.toString(), poolSize: 5 });
   return {
     url: url.toString(),
-    db,
+    database,
+    db: database.prisma,
     async drop() {
-      await db.$disconnect();
+      await database.close();
       const client = new pg.Client({ connectionString: adminUrl() });
       await client.connect();
       try {

@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import { BATCH_SIZE } from '../../src/scan/scan-service.js';
-import type { Database } from '../../src/store/database.js';
+import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { baseEnv, startCli, type RunningCli } from './cli.js';
 import { testQueuePrefix } from './db.js';
 
@@ -52,7 +52,7 @@ export async function until(what: string, check: () => Promise<boolean> | boolea
 }
 
 /** Waits until a scan of `customers` has written a batch and has at least one batch to come. */
-export async function untilMidScan(db: Database, customers: number): Promise<void> {
+export async function untilMidScan(db: PrismaClient, customers: number): Promise<void> {
   await until('the scan half-way', async () => {
     const done = await db.trackedCustomer.count({ where: { lastOutcome: 'ok' } });
     return done >= 1 && done < customers - BATCH_SIZE;
