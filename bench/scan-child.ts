@@ -4,6 +4,7 @@ import pg from 'pg';
 import { App } from '../dist/app.js';
 import { parseConfig } from '../dist/config.js';
 import { createLogger } from '../dist/logger.js';
+import { Secrets } from '../dist/secrets.js';
 import { runScanInProcess } from '../dist/scan/run-scan.js';
 
 // Every statement the scan sends to Postgres (BEGIN and COMMIT included) is one round trip.
@@ -16,7 +17,7 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 
 const config = parseConfig(process.env, ['database', 'redis', 'cyrexa', 'scan', 'rules', 'mail']);
 const latencies: number[] = [];
-const app = new App(config, createLogger('warn', config.secrets), { onCyrexaAttempt: ({ ms }) => latencies.push(ms) });
+const app = new App(config, createLogger('warn', new Secrets(config.secrets)), { onCyrexaAttempt: ({ ms }) => latencies.push(ms) });
 try {
   const started = performance.now();
   queries = 0;

@@ -6,6 +6,7 @@ import { RedisRateLimiter } from './cyrexa/rate-limit.js';
 import { createTokenProvider } from './cyrexa/token-provider.js';
 import type { Logger } from './logger.js';
 import { errorMessage } from './logger.js';
+import { Secrets } from './secrets.js';
 import { AlertDelivery } from './alerts/deliver.js';
 import { createSmtpMailer, type Mailer } from './alerts/mailer.js';
 import { Metrics } from './http/metrics.js';
@@ -29,6 +30,8 @@ function need<T>(value: T | undefined, section: string): T {
 }
 
 export interface AppOptions {
+  /** Secrets to scrub from text that enters the program (shared with the logger); default: the configured ones. */
+  secrets?: Secrets;
   /** Called once per Cyrexa HTTP attempt (metrics, the benchmark). */
   onCyrexaAttempt?: CyrexaClientOptions['onAttempt'];
 }
@@ -36,12 +39,15 @@ export interface AppOptions {
 export class App {
   private readonly disposers: Array<{ name: string; dispose: () => Promise<void> | void }> = [];
   private readonly cache = new Map<string, unknown>();
+  readonly secrets: Secrets;
 
   constructor(
     readonly config: PartialConfig,
     readonly log: Logger,
     private readonly options: AppOptions = {},
-  ) {}
+  ) {
+    this.secrets = options.secrets ?? new Secrets(config.secrets);
+  }
 
   private once<T>(key: string, build: () => T): T {
     if (!this.cache.has(key)) this.cache.set(key, build());

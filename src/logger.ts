@@ -1,3 +1,4 @@
+import type { Secrets } from './secrets.js';
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
 
 export type Logger = PinoLogger;
@@ -24,32 +25,17 @@ const REDACT_PATHS = [
  * every configured secret value is scrubbed from each line before it is written, wherever it
  * hides (an error message, a URL, a nested cause).
  */
-export function createLogger(level: string, secrets: readonly string[], destination: DestinationStream = pino.destination({ fd: 2, sync: true })): Logger {
-  const scrub = secretScrubber(secrets);
+export function createLogger(level: string, secrets: Secrets, destination: DestinationStream = pino.destination({ fd: 2, sync: true })): Logger {
   return pino(
     {
       level,
       base: { service: 'kyc-monitor' },
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      hooks: scrub ? { streamWrite: scrub } : {},
+      hooks: { streamWrite: (line) => secrets.scrub(line) },
     },
     destination,
   );
-}
-
-export function secretScrubber(secrets: readonly string[]): ((line: string) => string) | undefined {
-  const values = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
-  if (values.length === 0) return undefined;
-  // Secrets may appear raw, URL-encoded or JSON-escaped inside a log line.
-  const variants = new Set<string>();
-  for (const v of values) {
-    variants.add(v);
-    variants.add(encodeURIComponent(v));
-    variants.add(JSON.stringify(v).slice(1, -1));
-  }
-  const pattern = new RegExp([...variants].map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
-  return (line: string) => line.replace(pattern, '[REDACTED]');
 }
 
 export function errorMessage(error: unknown): string {

@@ -1,6 +1,7 @@
 import { ConfigError, parseConfig, processEnv, type ConfigFor, type Section } from '../config.js';
 import { App } from '../app.js';
-import { createLogger, errorMessage, secretScrubber, type Logger } from '../logger.js';
+import { createLogger, errorMessage, type Logger } from '../logger.js';
+import { Secrets } from '../secrets.js';
 import { pendingMigrations } from '../store/migrations.js';
 
 // What every command shares: configuration for just the sections it needs, a logger, the
@@ -52,9 +53,10 @@ export async function runCommand<S extends Section>(
     }
     throw error;
   }
-  const log = createLogger(config.logLevel, config.secrets);
-  const scrub = secretScrubber(config.secrets) ?? ((s: string) => s);
-  const app = new App(config, log);
+  const secrets = new Secrets(config.secrets);
+  const log = createLogger(config.logLevel, secrets);
+  const scrub = (text: string) => secrets.scrub(text);
+  const app = new App(config, log, { secrets });
   const controller = new AbortController();
   const onSignal = () => controller.abort(new CommandError('interrupted', EXIT_FAILURE));
   process.once('SIGINT', onSignal);

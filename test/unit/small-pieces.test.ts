@@ -3,7 +3,7 @@ import { customerIdProblem, isValidCustomerId } from '../../src/domain/customer-
 import { recipientsFor, recipientsKey } from '../../src/domain/recipients.js';
 import { backoffDelay, parseRetryAfter } from '../../src/cyrexa/retry-timing.js';
 import { classifySmtpError } from '../../src/alerts/mailer.js';
-import { secretScrubber } from '../../src/logger.js';
+import { Secrets } from '../../src/secrets.js';
 import { missedTick, previousTick } from '../../src/scan/schedule.js';
 
 describe('customer ids (SPEC §3)', () => {
@@ -66,10 +66,18 @@ describe('SMTP error classification', () => {
 });
 
 describe('secret scrubbing', () => {
-  it('removes raw, URL-encoded and JSON-escaped secrets from a line', () => {
-    const scrub = secretScrubber(['s3cr3t/"x', 'tok']);
-    expect(scrub?.(`a s3cr3t/"x b ${encodeURIComponent('s3cr3t/"x')} c ${JSON.stringify('s3cr3t/"x')}`)).toBe('a [REDACTED] b [REDACTED] c "[REDACTED]"');
-    expect(secretScrubber([])).toBeUndefined();
+  it('removes raw, URL-encoded, form-encoded and JSON-escaped secrets from a line', () => {
+    const secrets = new Secrets(['s3cr3t/"x y', 'tok']);
+    const s = 's3cr3t/"x y';
+    expect(secrets.scrub(`a ${s} b ${encodeURIComponent(s)} c ${JSON.stringify(s)} d ${new URLSearchParams({ s }).toString()}`)).toBe(
+      'a [REDACTED] b [REDACTED] c "[REDACTED]" d s=[REDACTED]',
+    );
+    expect(new Secrets([]).scrub('tok en')).toBe('tok en');
+  });
+  it('scrubs secrets learnt at run time, longest first', () => {
+    const secrets = new Secrets(['abcd']);
+    secrets.remember('abcdefgh');
+    expect(secrets.scrub('x abcdefgh y abcd')).toBe('x [REDACTED] y [REDACTED]');
   });
 });
 
