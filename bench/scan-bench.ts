@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import pLimit from 'p-limit';
-import { ScanQueues } from '../dist/queue/queues.js';
+import { ScanQueues } from '../dist/schedule/queues.js';
 import { customerIdFor, generatedDocuments } from '../dist/sandbox/generator.js';
 import {
   cleanUp,

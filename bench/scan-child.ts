@@ -5,7 +5,7 @@ import { App } from '../dist/app.js';
 import { parseConfig } from '../dist/config.js';
 import { createLogger } from '../dist/logger.js';
 import { Secrets } from '../dist/secrets.js';
-import { runScanInProcess } from '../dist/scan/run-scan.js';
+import { runScanInProcess } from '../dist/scan/run-in-process.js';
 
 // Every statement the scan sends to Postgres (BEGIN and COMMIT included) is one round trip.
 let queries = 0;
@@ -21,7 +21,7 @@ const app = new App(config, createLogger('warn', new Secrets(config.secrets)), {
 try {
   const started = performance.now();
   queries = 0;
-  const result = await runScanInProcess(app.scanService);
+  const result = await runScanInProcess(app.lifecycle);
   const ms = performance.now() - started;
   if (result.kind !== 'finished') throw new Error(`scan did not run: ${JSON.stringify(result)}`);
   latencies.sort((a, b) => a - b);

@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { parseGetDocuments } from '../dist/cyrexa/schema.js';
 import { diffDocuments } from '../dist/domain/status-diff.js';
 import { customerIdFor, generatedDocuments } from '../dist/sandbox/generator.js';
-import { CheckResultStore, type CheckWrite } from '../dist/store/check-results.js';
+import { writeResults, type CheckResult } from '../dist/check/write-results.js';
 import { CustomerStore } from '../dist/store/customers.js';
 import { createDatabase } from '../dist/store/database.js';
 import { dropDatabase, migrate } from '../dist/store/migrations.js';
@@ -43,26 +43,25 @@ export async function trackGeneratedCustomers(run: BenchRun, customers: number):
 /**
  * Gives the first `customers` tracked customers the snapshots a baseline scan of the sandbox
  * (seed 1, first epoch) would write, through the product's own diff and write
- * (`CheckResultStore.saveMany`, 1,000 customers a transaction), without alerts. A baseline scan
+ * (`writeResults`, 1,000 customers a transaction), without alerts. A baseline scan
  * of 200,000 customers takes minutes; this takes seconds. A later scan that records any change
  * shows the seeding was wrong, and the benchmark fails on that.
  */
 export async function seedSnapshots(run: BenchRun, customers: number): Promise<void> {
   const db = createDatabase({ url: run.databaseUrl });
   try {
-    const store = new CheckResultStore(db);
     const at = new Date();
     const limit = pLimit(4);
     const starts = Array.from({ length: Math.ceil(customers / 1000) }, (_, k) => k * 1000);
     await Promise.all(starts.map((start) => limit(async () => {
-      const writes: CheckWrite[] = [];
+      const writes: CheckResult[] = [];
       for (let i = start; i < Math.min(customers, start + 1000); i++) {
         const id = customerIdFor(i);
         const diff = diffDocuments(null, parseGetDocuments({ documents: generatedDocuments(1, id, 0) }, id));
-        writes.push({ customerId: id, expectedVersion: 0, isBaseline: true, scanId: null, next: diff.next, changes: diff.changes, alerting: [], at });
+        writes.push({ kind: 'changed', customerId: id, expectedVersion: 0, baseline: true, diff, alerting: [] });
       }
-      const { conflicts } = await store.saveMany(writes);
-      if (conflicts.length) throw new Error(`seeding snapshots: ${conflicts.length} customers were already written`);
+      const tally = await db.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 0 }, at, writes, false));
+      if (tally.skipped) throw new Error(`seeding snapshots: ${tally.skipped} customers were already written`);
     })));
     // What autovacuum does after a bulk load (it is off on the Postgres of the machine this was
     // written on): without statistics the planner guesses, and scans get slower with table size.

@@ -10,9 +10,11 @@ import { Secrets } from './secrets.js';
 import { AlertDelivery } from './alerts/deliver.js';
 import { createSmtpMailer, type Mailer } from './alerts/mailer.js';
 import { Metrics } from './http/metrics.js';
-import { ScanQueues } from './queue/queues.js';
-import { ScanService } from './scan/scan-service.js';
-import { CheckResultStore } from './store/check-results.js';
+import { ScanQueues } from './schedule/queues.js';
+import type { CheckDependencies } from './check/check-batch.js';
+import { BATCH_SIZE, ScanLifecycle } from './scan/lifecycle.js';
+import type { OpsAlerts } from './scan/ports.js';
+import { queueOpsAlert } from './sql/queue-ops-alert.js';
 import { CustomerStore } from './store/customers.js';
 import { createDatabase, type Database } from './store/database.js';
 import { EventStore } from './store/events.js';
@@ -34,6 +36,11 @@ export interface AppOptions {
   secrets?: Secrets;
   /** Called once per Cyrexa HTTP attempt (metrics, the benchmark). */
   onCyrexaAttempt?: CyrexaClientOptions['onAttempt'];
+}
+
+/** Redis could not be reached: named with its address (never its password) and the variable. */
+export class RedisUnreachable extends Error {
+  override name = 'RedisUnreachable';
 }
 
 export class App {
@@ -73,13 +80,53 @@ export class App {
         maxRetriesPerRequest: null,
         connectTimeout: 10_000,
         retryStrategy: (times) => Math.min(times * 200, 5_000),
+        lazyConnect: true,
       });
-      redis.on('error', (error) => this.log.warn({ err: errorMessage(error) }, 'redis connection error'));
+      // ioredis reports every reconnection attempt; one line per failure kind is enough.
+      let lastError = '';
+      redis.on('error', (error: Error & { code?: string }) => {
+        const what = error.code ?? error.message;
+        if (what !== lastError) this.log.warn({ redis: this.redisAddress, err: this.secrets.scrub(what) }, 'redis connection error');
+        lastError = what;
+      });
+      redis.on('ready', () => (lastError = ''));
       this.onClose('redis', async () => {
         await redis.quit().catch(() => redis.disconnect());
       });
       return redis;
     });
+  }
+
+  /** host:port of REDIS_URL, for messages. */
+  get redisAddress(): string {
+    const url = new URL(need(this.config.redis, 'redis').url);
+    return `${url.hostname}:${url.port || '6379'}`;
+  }
+
+  /** Connects to Redis, or fails within `timeoutMs` with a message naming where and which variable. */
+  async connectRedis(timeoutMs = 10_000, signal?: AbortSignal): Promise<void> {
+    const redis = this.redis;
+    const deadline = signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    if (redis.status === 'wait') void redis.connect().catch(() => undefined);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        if (redis.status === 'ready') return resolve();
+        const onReady = () => {
+          deadline.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          redis.off('ready', onReady);
+          reject(deadline.reason as Error);
+        };
+        redis.once('ready', onReady);
+        deadline.addEventListener('abort', onAbort, { once: true });
+      });
+      await redis.ping();
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new RedisUnreachable(`Redis unreachable at ${this.redisAddress} (REDIS_URL): no connection within ${Math.round(timeoutMs / 1000)} s`, { cause: error });
+    }
   }
 
   get queuePrefix(): string {
@@ -130,21 +177,45 @@ export class App {
     return this.once('metrics', () => new Metrics());
   }
 
-  get scanService(): ScanService {
-    return this.once('scanService', () => {
+  get checks(): CheckDependencies {
+    return this.once('checks', () => {
       const rules = need(this.config.rules, 'rules');
-      return new ScanService({
+      const scan = need(this.config.scan, 'scan');
+      return {
+        db: this.db,
         source: this.cyrexa,
-        customers: this.customers,
-        customersStore: this.customers,
-        results: new CheckResultStore(this.db),
-        scans: this.scans,
-        outbox: this.outbox,
         rules: { statuses: rules.statuses, onBaseline: rules.onBaseline },
         log: this.log,
-        limit: pLimit(need(this.config.scan, 'scan').checkConcurrency),
+        secrets: this.secrets,
+        limit: pLimit(scan.checkConcurrency),
         observer: this.metrics,
-      });
+        leaseMs: scan.leaseMs,
+      };
+    });
+  }
+
+  /** Operations alerts through the outbox, one per incident. */
+  get opsAlerts(): OpsAlerts {
+    return {
+      async raise(client, kind, text) {
+        await queueOpsAlert(client, `incident:${kind}`, text.subject, text.body);
+      },
+      async end(client, kind) {
+        // The open incident's key is retired, so that the next one alerts again.
+        await client.query(`UPDATE alerts SET dedupe_key = dedupe_key || ':ended:' || id WHERE dedupe_key = $1`, [`incident:${kind}`]);
+      },
+      async once(client, key, text) {
+        await queueOpsAlert(client, key, text.subject, text.body);
+      },
+    };
+  }
+
+  get lifecycle(): ScanLifecycle {
+    return this.once('lifecycle', () => {
+      const scan = need(this.config.scan, 'scan');
+      const lifecycle = new ScanLifecycle({ db: this.db, checks: this.checks, ops: this.opsAlerts, log: this.log, leaseMs: scan.leaseMs, batchSize: BATCH_SIZE });
+      lifecycle.on('ended', (summary) => this.metrics.observeScan(summary.status));
+      return lifecycle;
     });
   }
 
@@ -163,20 +234,19 @@ export class App {
     });
   }
 
-  /** Closes everything built, newest first; each step gets its own share of the deadline. */
-  async close(deadlineMs = 10_000): Promise<void> {
+  /** Closes everything built, newest first, each within the time left before `deadline` (default 10 s). */
+  async close(deadline: AbortSignal = AbortSignal.timeout(10_000)): Promise<void> {
     for (const { name, dispose } of this.disposers.reverse()) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), deadlineMs);
-      });
+      if (deadline.aborted) {
+        this.log.warn({ resource: name }, 'no time left to close it');
+        continue;
+      }
+      const gaveUp = new Promise<'timeout'>((resolve) => deadline.addEventListener('abort', () => resolve('timeout'), { once: true }));
       try {
-        const result = await Promise.race([Promise.resolve(dispose()).then(() => 'ok' as const), timeout]);
+        const result = await Promise.race([Promise.resolve(dispose()).then(() => 'ok' as const), gaveUp]);
         if (result === 'timeout') this.log.warn({ resource: name }, 'closing took too long; moving on');
       } catch (error) {
         this.log.warn({ resource: name, err: errorMessage(error) }, 'closing failed');
-      } finally {
-        clearTimeout(timer);
       }
     }
     this.disposers.length = 0;

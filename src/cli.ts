@@ -111,7 +111,4 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv);
-process.exitCode = code;
-// Open handles (a stuck socket) must not keep a finished command alive.
-setTimeout(() => process.exit(code), 2_000).unref();
+process.exitCode = await main(process.argv);

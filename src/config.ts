@@ -31,6 +31,10 @@ export type ScanSchedule = { kind: 'cron'; pattern: string; timezone: string } |
 export interface ScanConfig {
   checkConcurrency: number;
   schedule: ScanSchedule;
+  /** A running scan no process renewed for this long is taken over or abandoned. */
+  leaseMs: number;
+  /** BullMQ job lock: a dead worker's job goes to another replica this long after its last renewal. */
+  queueLockMs: number;
 }
 export interface AlertRulesConfig {
   statuses: readonly string[];
@@ -83,6 +87,8 @@ const DEFAULTS = {
   CHECK_CONCURRENCY: '20',
   SCAN_CRON: '0 6 * * *',
   SCAN_TIMEZONE: 'UTC',
+  SCAN_LEASE_SECONDS: '30',
+  QUEUE_LOCK_SECONDS: '20',
   SMTP_URL: 'smtp://127.0.0.1:1025',
   ALERT_FROM: 'kyc-monitor@localhost',
   ALERT_STATUSES: 'expired,declined',
@@ -275,11 +281,13 @@ function parseCyrexa(r: Reader): CyrexaConfig {
 
 function parseScan(r: Reader): ScanConfig {
   const checkConcurrency = r.int('CHECK_CONCURRENCY', DEFAULTS.CHECK_CONCURRENCY, 1, 1000);
+  const leaseMs = r.int('SCAN_LEASE_SECONDS', DEFAULTS.SCAN_LEASE_SECONDS, 1, 3600) * 1000;
+  const queueLockMs = r.int('QUEUE_LOCK_SECONDS', DEFAULTS.QUEUE_LOCK_SECONDS, 1, 3600) * 1000;
   const every = r.string('SCAN_EVERY_SECONDS');
   const timezone = r.string('SCAN_TIMEZONE', DEFAULTS.SCAN_TIMEZONE) ?? DEFAULTS.SCAN_TIMEZONE;
   if (!isValidTimeZone(timezone)) r.problems.push(`SCAN_TIMEZONE is not a known IANA time zone (got "${timezone}")`);
   if (every !== undefined) {
-    return { checkConcurrency, schedule: { kind: 'every', seconds: r.int('SCAN_EVERY_SECONDS', every, 1, 31 * 86_400) } };
+    return { checkConcurrency, leaseMs, queueLockMs, schedule: { kind: 'every', seconds: r.int('SCAN_EVERY_SECONDS', every, 1, 31 * 86_400) } };
   }
   const pattern = r.string('SCAN_CRON', DEFAULTS.SCAN_CRON) ?? DEFAULTS.SCAN_CRON;
   try {
@@ -288,7 +296,7 @@ function parseScan(r: Reader): ScanConfig {
   } catch (error) {
     r.problems.push(`SCAN_CRON is not a valid cron expression (got "${pattern}": ${(error as Error).message})`);
   }
-  return { checkConcurrency, schedule: { kind: 'cron', pattern, timezone } };
+  return { checkConcurrency, leaseMs, queueLockMs, schedule: { kind: 'cron', pattern, timezone } };
 }
 
 function parseRules(r: Reader): AlertRulesConfig {

@@ -1,7 +1,8 @@
 import cliProgress from 'cli-progress';
 import type { DeliveryReport } from '../alerts/deliver.js';
-import { runScanInProcess } from '../scan/run-scan.js';
-import type { ScanSummary } from '../store/scans.js';
+import { RedisUnreachable } from '../app.js';
+import type { ScanSummary } from '../domain/scan.js';
+import { runScanInProcess } from '../scan/run-in-process.js';
 import { CommandError, EXIT_FAILURE, EXIT_OK, runCommand } from './context.js';
 
 /** How long `scan` may spend delivering alerts before it leaves the rest pending. */
@@ -9,6 +10,9 @@ export const SCAN_DELIVERY_BUDGET_MS = 60_000;
 
 export function scanCommand(options: { json?: boolean; progress?: boolean }): Promise<number> {
   return runCommand(['database', 'redis', 'cyrexa', 'scan', 'rules', 'mail'], async ({ app, out, log, signal }) => {
+    await app.connectRedis(10_000, signal).catch((error: unknown) => {
+      throw error instanceof RedisUnreachable ? new CommandError(error.message) : error;
+    });
     const total = await app.customers.countActive();
     const showBar = options.progress !== false && !options.json && process.stderr.isTTY === true;
     const bar = showBar ? new cliProgress.SingleBar({ format: 'scan [{bar}] {value}/{total} customers | {failed} failed | {alerts} alerts', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
@@ -16,17 +20,19 @@ export function scanCommand(options: { json?: boolean; progress?: boolean }): Pr
     let done = 0;
     let failed = 0;
     let alerts = 0;
-    const result = await runScanInProcess(app.scanService, {
+    const result = await runScanInProcess(app.lifecycle, {
       signal,
-      onProgress: (outcome, size) => {
+      onBatch: (outcome, size) => {
         done += size;
         failed += outcome.failed;
         alerts += outcome.alerts;
         bar?.update(Math.min(done, Math.max(total, done)), { failed, alerts });
       },
     }).finally(() => bar?.stop());
-    if (result.kind === 'skipped') {
-      throw new CommandError(`scan ${result.runningScanId} is still running (started by a worker or another scan command): try again when it has finished`);
+    if (result.kind === 'busy') {
+      throw new CommandError(
+        `scan ${result.running.scanId} is still running (started ${result.running.startedAt.toISOString()} by ${result.running.trigger === 'manual' ? 'a scan command' : 'a worker'}): try again when it has finished`,
+      );
     }
     const summary = result.summary;
     // Deliver what this scan raised, and anything else pending, within a bounded time

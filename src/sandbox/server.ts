@@ -46,6 +46,8 @@ export class Sandbox {
   private readonly sockets = new Set<Socket>();
   private readonly overrides = new Map<string, SandboxDocument[] | null>();
   private readonly failures = new Map<string, Failure>();
+  /** Tenant named in answers, per customer (null: everyone), when not the configured one. */
+  private readonly answeredTenants = new Map<string | null, string>();
   private globalFailure: Failure | undefined;
   private readonly issuedTokens = new Map<string, number>();
   private readonly started = Date.now();
@@ -114,6 +116,12 @@ export class Sandbox {
     const failure: Failure = { mode, remaining: times, ...(retryAfter !== undefined ? { retryAfter } : {}) };
     if (customerId === null) this.globalFailure = failure;
     else this.failures.set(customerId, failure);
+  }
+
+  /** Answers for the customer (or for everyone, with customerId null) name this tenant from now on: a tenant mix-up. */
+  answerAsTenant(customerId: string | null, tenantId: string | undefined): void {
+    if (tenantId === undefined) this.answeredTenants.delete(customerId);
+    else this.answeredTenants.set(customerId, tenantId);
   }
 
   clearFailures(): void {
@@ -187,7 +195,8 @@ export class Sandbox {
       return this.send(res, 404, { status: 404, message: 'Customer not found', path: req.url });
     }
     this.count(200);
-    this.send(res, 200, { tenantId: this.options.tenantId, documents });
+    const tenantId = this.answeredTenants.get(customerId) ?? this.answeredTenants.get(null) ?? this.options.tenantId;
+    this.send(res, 200, { tenantId, documents });
   }
 
   /** Arrival times of the last `rateLimit` accepted requests, as a ring. */

@@ -29,3 +29,8 @@ export function missedTick(schedule: ScanSchedule, lastScanStartedAt: Date | nul
   if (lastScanStartedAt === null) return tick;
   return lastScanStartedAt.getTime() < tick.getTime() ? tick : null;
 }
+
+/** No scan has completed within two ticks of `since` (the last completed scan's start, or the worker's). */
+export function isOverdue(schedule: ScanSchedule, since: Date, now: Date): boolean {
+  return now.getTime() - since.getTime() > 2 * tickInterval(schedule, now);
+}

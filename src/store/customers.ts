@@ -1,19 +1,6 @@
-import type { SnapshotDocument } from '../domain/documents.js';
 import type { Database } from './database.js';
 
 // Tracked customers: the list, its paging, and the per-customer outcome of the last check.
-
-export interface CustomerState {
-  customerId: string;
-  active: boolean;
-  baselineAt: Date | null;
-  snapshotVersion: number;
-  lastScanId: string | null;
-  lastOutcome: string | null;
-  consecutiveFailures: number;
-  /** Null before the first successful check (the next one is the baseline). */
-  documents: SnapshotDocument[] | null;
-}
 
 export interface CustomerRow {
   customerId: string;
@@ -56,17 +43,6 @@ export class CustomerStore {
     return this.db.prisma.trackedCustomer.count({ where: { active: true } });
   }
 
-  /** Active ids after `after` in id order: scans page through these, never loading all. */
-  async pageActiveIds(after: string | null, limit: number): Promise<string[]> {
-    const rows = await this.db.prisma.trackedCustomer.findMany({
-      where: { active: true, ...(after === null ? {} : { customerId: { gt: after } }) },
-      orderBy: { customerId: 'asc' },
-      take: limit,
-      select: { customerId: true },
-    });
-    return rows.map((r) => r.customerId);
-  }
-
   async list(options: { after?: string | null; limit: number; failingOnly?: boolean; includeInactive?: boolean }): Promise<CustomerRow[]> {
     return this.db.prisma.trackedCustomer.findMany({
       where: {
@@ -87,79 +63,4 @@ export class CustomerStore {
   async exists(id: string): Promise<boolean> {
     return (await this.db.prisma.trackedCustomer.count({ where: { customerId: id } })) > 0;
   }
-
-  /** The state a check starts from, for a batch of customers, in one query. */
-  async loadStates(ids: readonly string[]): Promise<Map<string, CustomerState>> {
-    // One statement for a whole batch: each customer's snapshots come aggregated into one JSON
-    // text, parsed here, rather than as one row per document for the ORM to map.
-    const rows = await this.db.prisma.$queryRaw<StateRow[]>`
-      SELECT c.customer_id, c.active, c.baseline_at, c.snapshot_version, c.last_scan_id, c.last_outcome, c.consecutive_failures,
-        (SELECT json_agg(json_build_array(s.purpose, s.document_type, s.name, s.location_key, s.status, s.verification_response, s.position) ORDER BY s.position)::text
-           FROM document_snapshots s WHERE s.customer_id = c.customer_id) AS documents
-      FROM tracked_customers c
-      WHERE c.customer_id = ANY(${[...ids]}::text[])`;
-    return new Map(
-      rows.map((r) => [
-        r.customer_id,
-        {
-          customerId: r.customer_id,
-          active: r.active,
-          baselineAt: r.baseline_at,
-          snapshotVersion: r.snapshot_version,
-          lastScanId: r.last_scan_id,
-          lastOutcome: r.last_outcome,
-          consecutiveFailures: r.consecutive_failures,
-          documents: r.baseline_at === null ? null : parseSnapshots(r.documents),
-        },
-      ]),
-    );
-  }
-
-  async recordUnchanged(ids: readonly string[], scanId: string | null, at: Date): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.prisma.trackedCustomer.updateMany({
-      where: { customerId: { in: [...ids] } },
-      data: { lastCheckedAt: at, lastOutcome: 'ok', lastError: null, consecutiveFailures: 0, lastScanId: scanId },
-    });
-  }
-
-  /** Records failed checks: snapshots stay as they are. One statement per distinct error. */
-  async recordFailures(failures: ReadonlyMap<string, string>, scanId: string | null, at: Date): Promise<Map<string, number>> {
-    const byError = new Map<string, string[]>();
-    for (const [id, error] of failures) {
-      const list = byError.get(error) ?? [];
-      list.push(id);
-      byError.set(error, list);
-    }
-    for (const [error, ids] of byError) {
-      await this.db.prisma.trackedCustomer.updateMany({
-        where: { customerId: { in: ids } },
-        data: { lastCheckedAt: at, lastOutcome: 'failed', lastError: error, consecutiveFailures: { increment: 1 }, lastScanId: scanId },
-      });
-    }
-    const rows = await this.db.prisma.trackedCustomer.findMany({
-      where: { customerId: { in: [...failures.keys()] } },
-      select: { customerId: true, consecutiveFailures: true },
-    });
-    return new Map(rows.map((r) => [r.customerId, r.consecutiveFailures]));
-  }
-}
-
-interface StateRow {
-  customer_id: string;
-  active: boolean;
-  baseline_at: Date | null;
-  snapshot_version: number;
-  last_scan_id: string | null;
-  last_outcome: string | null;
-  consecutive_failures: number;
-  /** JSON array of [purpose, documentType, name, locationKey, status, verificationResponse, position], by position. */
-  documents: string | null;
-}
-
-function parseSnapshots(json: string | null): SnapshotDocument[] {
-  if (json === null) return [];
-  return (JSON.parse(json) as Array<[string, string, string, string, string, string | null, number]>).map(
-    ([purpose, documentType, name, locationKey, status, verificationResponse, position]) => ({ purpose, documentType, name, locationKey, status, verificationResponse, position }),
-  );
 }

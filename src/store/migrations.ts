@@ -2,9 +2,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
-import { SchemaEngine, type MigrationList } from '@prisma/schema-engine-wasm';
+import { Worker } from 'node:worker_threads';
+import type { MigrationList } from '@prisma/schema-engine-wasm';
+import type { EngineReply, EngineTask } from './schema-engine-worker.js';
 
 // Migrations are kept in Prisma Migrate's folder format and applied with Prisma's own schema
 // engine (its WebAssembly build, driven through the pg driver adapter), so `prisma migrate deploy`
@@ -47,31 +47,22 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<MigrationLis
   };
 }
 
-async function withEngine<T>(databaseUrl: string, schema: string | undefined, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
-  // Our own pool, ended afterwards: the engine holds Prisma's session advisory lock on one of
-  // its connections, and a pool left open would keep that lock from the next replica.
-  const pool = new pg.Pool({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000, max: 2 });
-  const factory = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
-  const logs: string[] = [];
-  const engine = await SchemaEngine.new(
-    { datamodels: schema === undefined ? undefined : [['schema.prisma', schema]] },
-    (log: string) => logs.push(log),
-    factory,
-  );
+/** Runs one schema engine task in a worker thread of its own (see schema-engine-worker.ts). */
+async function runEngine<T>(task: EngineTask): Promise<T> {
+  // Development runs the TypeScript source (Node strips the types), production the built file.
+  const file = new URL(import.meta.url.endsWith('.ts') ? './schema-engine-worker.ts' : './schema-engine-worker.js', import.meta.url);
+  const worker = new Worker(file, { workerData: task, stderr: true });
   try {
-    return await fn(engine);
-  } catch (error) {
-    throw new MigrationError(`schema engine failed: ${describeEngineError(error)}`, { cause: error });
+    const reply = await new Promise<EngineReply>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the schema engine thread exited (${code}) without an answer`)));
+    });
+    if (!reply.ok) throw new MigrationError(`schema engine failed: ${reply.message}`);
+    return reply.value as T;
   } finally {
-    engine.free();
-    await pool.end();
+    await worker.terminate();
   }
-}
-
-function describeEngineError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
-  return String(error);
 }
 
 /** Creates the database named in the URL when it does not exist (several replicas may race). */
@@ -113,10 +104,8 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-    const result = await withEngine(databaseUrl, undefined, (engine) =>
-      engine.applyMigrations({ migrationsList, filters: { externalTables: [], externalEnums: [] } }),
-    );
-    return { createdDatabase, applied: result.appliedMigrationNames };
+    const applied = await runEngine<string[]>({ kind: 'apply', databaseUrl, migrationsList });
+    return { createdDatabase, applied };
   } finally {
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
     await lock.end();
@@ -155,16 +144,7 @@ export const MIGRATED_SCHEMA_FILE = path.join(MIGRATIONS_DIR, 'schema.migrated.p
  * null when they agree. The engine insists on a connection (`databaseUrl`) but reads nothing there.
  */
 export async function diffSchemas(databaseUrl: string, fromSchema: string | null, toSchema: string): Promise<string | null> {
-  return withEngine(databaseUrl, toSchema, async (engine) => {
-    const result = await engine.diff({
-      from: fromSchema === null ? { tag: 'empty' } : { tag: 'schemaDatamodel', files: [{ path: 'from.prisma', content: fromSchema }] },
-      to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: toSchema }] },
-      script: true,
-      exitCode: true,
-      filters: { externalTables: [], externalEnums: [] },
-    });
-    return result.exitCode === 2 ? (result.stdout ?? '') : null;
-  });
+  return runEngine<string | null>({ kind: 'diff', databaseUrl, fromSchema, toSchema });
 }
 
 export async function dropDatabase(databaseUrl: string): Promise<void> {

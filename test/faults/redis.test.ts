@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
-import { SCAN_QUEUE } from '../../src/queue/queues.js';
+import { SCAN_QUEUE } from '../../src/schedule/queues.js';
 import type { RunningCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { PrivateRedis } from '../support/servers.js';

@@ -1,5 +1,5 @@
 import { inject } from 'vitest';
-import { BATCH_SIZE } from '../../src/scan/scan-service.js';
+import { BATCH_SIZE } from '../../src/scan/lifecycle.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { baseEnv, startCli, type RunningCli } from './cli.js';
 import { testQueuePrefix } from './db.js';

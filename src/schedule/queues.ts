@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ScanSchedule } from '../config.js';
-import type { ScanTrigger } from '../store/scans.js';
+import type { ScanTrigger } from '../domain/scan.js';
 
 // Queue names, job payloads (ids and counters only: never a secret) and how jobs are added.
 
@@ -50,10 +50,6 @@ export class ScanQueues {
   async claimMarker(): Promise<boolean> {
     const set = await this.connection.set(`${this.prefix}:${MARKER_KEY}`, new Date().toISOString(), 'NX');
     return set === 'OK';
-  }
-
-  async hasSchedule(): Promise<boolean> {
-    return (await this.scans.getJobSchedulersCount()) > 0;
   }
 
   /** A catch-up scan for a missed tick; `key` names the tick so replicas add it once. */

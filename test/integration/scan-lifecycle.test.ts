@@ -3,10 +3,11 @@ import { pino } from 'pino';
 import { App } from '../../src/app.js';
 import { ALL_SECTIONS, parseConfig } from '../../src/config.js';
 import { Sandbox } from '../../src/sandbox/server.js';
-import { runScanInProcess } from '../../src/scan/run-scan.js';
+import { runScanInProcess } from '../../src/scan/run-in-process.js';
 import { createTestDatabase, testQueuePrefix, type TestDatabase } from '../support/db.js';
 
-// Whole scans through the composition root: totals, operations alerts, paging over batches.
+// The scan lifecycle through the composition root: one running scan decided by the database,
+// totals, operations alerts per incident, leases, paging over batches.
 
 let t: TestDatabase;
 let sandbox: Sandbox;
@@ -44,7 +45,7 @@ describe('scans', () => {
     const ids = Array.from({ length: 450 }, (_, i) => `b-${String(i).padStart(3, '0')}`);
     await app.customers.add(ids);
     for (const id of ids) sandbox.setDocuments(id, doc(id === 'b-007' ? 'expired' : 'verified'));
-    const result = await runScanInProcess(app.scanService);
+    const result = await runScanInProcess(app.lifecycle);
     expect(result.kind).toBe('finished');
     if (result.kind !== 'finished') return;
     expect(result.summary).toMatchObject({ status: 'completed', customers: 450, checked: 450, failed: 0, changes: 450, alerts: 1 });
@@ -53,59 +54,56 @@ describe('scans', () => {
     await app.customers.remove(ids);
   });
 
-  it('a customer failing three scans in a row raises one operations alert', async () => {
-    await app.customers.add(['gone-1']);
-    for (let i = 0; i < 4; i++) {
-      const result = await runScanInProcess(app.scanService);
-      expect(result.kind === 'finished' && result.summary.failed).toBe(1);
-    }
-    const ops = await t.db.alert.findMany({ where: { kind: 'ops', subject: { contains: 'three scans' } } });
-    expect(ops).toHaveLength(1);
-    expect(ops[0]?.body).toContain('gone-1');
-    await app.customers.remove(['gone-1']);
-  });
 
   it('rejected credentials stop the scan with one operations alert per incident', async () => {
     await app.customers.add(['a-1', 'a-2', 'a-3']);
     for (const id of ['a-1', 'a-2', 'a-3']) sandbox.setDocuments(id, doc('verified'));
     sandbox.failNext(null, '401', 1000);
     for (let i = 0; i < 2; i++) {
-      const result = await runScanInProcess(app.scanService);
+      const result = await runScanInProcess(app.lifecycle);
       expect(result.kind === 'finished' && result.summary.status).toBe('failed');
     }
     expect(await t.db.alert.count({ where: { kind: 'ops', subject: { contains: 'rejected the API credentials' } } })).toBe(1);
     expect(await t.db.documentEvent.count({ where: { customerId: { in: ['a-1', 'a-2', 'a-3'] } } })).toBe(0);
     sandbox.clearFailures();
-    const ok = await runScanInProcess(app.scanService);
+    const ok = await runScanInProcess(app.lifecycle);
     expect(ok.kind === 'finished' && ok.summary).toMatchObject({ status: 'completed', checked: 3 });
     // A new incident after a good scan is reported again.
     sandbox.failNext(null, '401', 1000);
-    await runScanInProcess(app.scanService);
+    await runScanInProcess(app.lifecycle);
     expect(await t.db.alert.count({ where: { kind: 'ops', subject: { contains: 'rejected the API credentials' } } })).toBe(2);
   });
 
-  it('a scan that stopped making progress is abandoned with an operations alert', async () => {
-    const started = await app.scanService.start('manual', null);
+  it('a scan whose lease ran out is abandoned with one operations alert, and a new one starts', async () => {
+    const started = await app.lifecycle.start('manual', null);
     if (started.kind !== 'started') throw new Error(`unexpected ${started.kind}`);
-    await t.db.scan.update({ where: { id: started.scan.id }, data: { heartbeatAt: new Date(Date.now() - 10 * 60_000) } });
-    const next = await app.scanService.start('schedule', 'tick-after-stale');
+    await t.db.scan.update({ where: { id: started.scan.id }, data: { leaseUntil: new Date(Date.now() - 1000) } });
+    const next = await app.lifecycle.start('schedule', 'tick-after-stale');
     expect(next.kind).toBe('started');
-    expect(await t.db.scan.findUniqueOrThrow({ where: { id: started.scan.id } })).toMatchObject({ status: 'abandoned' });
-    const ops = await t.db.alert.findFirstOrThrow({ where: { kind: 'ops', dedupeKey: `scan-incomplete:${started.scan.id}` } });
-    expect(ops.subject).toBe('kyc-monitor: a scan could not complete');
-    if (next.kind === 'started') await app.scans.finish(next.scan.id, 'failed', 'test');
+    expect(await t.db.scan.findUniqueOrThrow({ where: { id: started.scan.id } })).toMatchObject({ status: 'abandoned', runningSlot: null });
+    const ops = await t.db.alert.findMany({ where: { kind: 'ops', subject: 'kyc-monitor: a scan could not complete' } });
+    expect(ops).toHaveLength(1);
+    if (next.kind === 'started') await app.lifecycle.fail(next.scan.id, new Error('test'));
   });
 
-  it('a second scan started while one runs is skipped', async () => {
-    const first = await app.scanService.start('manual', null);
+  it('one running scan, whoever starts at the same moment: the database decides', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => app.lifecycle.start(i % 2 ? 'manual' : 'schedule', i % 2 ? null : `race-${i}`)));
+    expect(results.filter((r) => r.kind === 'started')).toHaveLength(1);
+    expect(results.filter((r) => r.kind === 'busy')).toHaveLength(9);
+    expect(await t.db.scan.count({ where: { status: 'running' } })).toBe(1);
+    const winner = results.find((r) => r.kind === 'started');
+    if (winner?.kind === 'started') await app.lifecycle.interrupt(winner.scan.id);
+  });
+
+  it('a second scan started while one runs is refused; the same tick twice resumes, then finds it ended', async () => {
+    const first = await app.lifecycle.start('manual', null);
     expect(first.kind).toBe('started');
-    expect(await app.scanService.start('schedule', 'tick-1')).toMatchObject({ kind: 'skipped' });
-    if (first.kind === 'started') await app.scans.finish(first.scan.id, 'failed', 'test');
-    const again = await app.scanService.start('schedule', 'tick-2');
+    expect(await app.lifecycle.start('schedule', 'tick-1')).toMatchObject({ kind: 'busy' });
+    if (first.kind === 'started') await app.lifecycle.interrupt(first.scan.id);
+    const again = await app.lifecycle.start('schedule', 'tick-2');
     expect(again.kind).toBe('started');
-    // The same tick delivered twice resumes its scan instead of starting another.
-    expect(await app.scanService.start('schedule', 'tick-2')).toMatchObject({ kind: 'resumed' });
-    if (again.kind === 'started') await app.scans.finish(again.scan.id, 'failed', 'test');
-    expect(await app.scanService.start('schedule', 'tick-2')).toMatchObject({ kind: 'finished' });
+    expect(await app.lifecycle.start('schedule', 'tick-2')).toMatchObject({ kind: 'resumed' });
+    if (again.kind === 'started') await app.lifecycle.fail(again.scan.id, new Error('test'));
+    expect(await app.lifecycle.start('schedule', 'tick-2')).toMatchObject({ kind: 'ended' });
   });
 });

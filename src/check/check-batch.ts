@@ -1,0 +1,166 @@
+import type pLimit from 'p-limit';
+import { raisesAlert, type AlertRules } from '../domain/alert-rules.js';
+import { isKnownStatus } from '../domain/documents.js';
+import { diffDocuments } from '../domain/status-diff.js';
+import type { Logger } from '../logger.js';
+import type { Secrets } from '../secrets.js';
+import { loadCheckStates } from '../sql/load-check-states.js';
+import type { Database } from '../store/database.js';
+import { CredentialsRejected, failureReason, type CheckObserver, type DocumentsSource } from './ports.js';
+import { toCustomerState, type CustomerState } from './stored-state.js';
+import { writeWithFallback, type CheckResult, type WriteTally } from './write-results.js';
+
+// Checks one batch of customers: fetch → identify → diff → write (write-results.ts). Memory is
+// bounded by documents, not by customers: states are loaded in slices of at most
+// `maxDocumentsLoaded` stored documents, and what the checks found is written whenever it holds
+// `maxDocumentsPerWrite` documents — while a write runs, the checks waiting to add theirs hold
+// their concurrency slot, so a fast API cannot pile results up in memory.
+
+export interface CheckDependencies {
+  db: Database;
+  source: DocumentsSource;
+  rules: AlertRules;
+  log: Logger;
+  secrets: Secrets;
+  /** Bounds the checks in flight across every batch of this process (CHECK_CONCURRENCY). */
+  limit: ReturnType<typeof pLimit>;
+  observer?: CheckObserver;
+  /** How long a write keeps the scan's lease. */
+  leaseMs: number;
+  maxDocumentsLoaded?: number;
+  maxDocumentsPerWrite?: number;
+}
+
+export interface Batch {
+  scanId: string | null;
+  batchNo: number;
+  customerIds: readonly string[];
+}
+
+export interface BatchOutcome {
+  checked: number;
+  failed: number;
+  changes: number;
+  alerts: number;
+  /** Not checked now: already checked by this scan (a batch run again), no longer tracked, or interrupted. */
+  skipped: number;
+  /** This batch's last write counted the scan's last batch: the scan can finish. */
+  scanComplete: boolean;
+}
+
+export const MAX_DOCUMENTS_LOADED = 20_000;
+export const MAX_DOCUMENTS_PER_WRITE = 5_000;
+
+/**
+ * Returns null when the batch's scan is no longer running (nothing checked). Throws
+ * CredentialsRejected after writing what was checked, when the API refused our credentials;
+ * throws the signal's reason after writing what was checked, when aborted.
+ */
+export async function checkBatch(deps: CheckDependencies, batch: Batch, signal?: AbortSignal): Promise<BatchOutcome | null> {
+  const maxLoaded = deps.maxDocumentsLoaded ?? MAX_DOCUMENTS_LOADED;
+  const maxPerWrite = deps.maxDocumentsPerWrite ?? MAX_DOCUMENTS_PER_WRITE;
+  const outcome: BatchOutcome = { checked: 0, failed: 0, changes: 0, alerts: 0, skipped: 0, scanComplete: false };
+  const stop = new AbortController();
+  const stopped = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  let rejected: Error | undefined;
+
+  let pending: CheckResult[] = [];
+  let pendingDocuments = 0;
+  let writing: Promise<void> = Promise.resolve();
+  const write = (batchDone: boolean): Promise<void> => {
+    const results = pending;
+    pending = [];
+    pendingDocuments = 0;
+    writing = writing.then(async () => {
+      const tally = await writeWithFallback(deps.db, { scanId: batch.scanId, batchNo: batch.batchNo, leaseMs: deps.leaseMs }, new Date(), results, batchDone);
+      account(tally);
+    });
+    return writing;
+  };
+  const account = (tally: WriteTally) => {
+    outcome.checked += tally.checked;
+    outcome.failed += tally.failed;
+    outcome.changes += tally.changes;
+    outcome.alerts += tally.alerts;
+    outcome.skipped += tally.skipped;
+    outcome.scanComplete ||= tally.scanComplete;
+    let changedCount = 0;
+    for (const r of tally.written) {
+      if (r.kind !== 'changed') continue;
+      changedCount++;
+      deps.log.debug({ customerId: r.customerId, changes: r.diff.changes.length, alerts: r.alerting.filter(Boolean).length }, 'document changes recorded');
+    }
+    deps.observer?.observeCheck('changed', changedCount);
+    deps.observer?.observeCheck('unchanged', tally.checked - changedCount);
+    deps.observer?.observeCheck('failed', tally.failed);
+    deps.observer?.observeCheck('skipped', tally.skipped);
+  };
+
+  const checkOne = async (state: CustomerState): Promise<void> => {
+    const result = await check(deps, state, batch.scanId, stopped, (error) => {
+      rejected ??= error;
+      stop.abort(error);
+    });
+    if (result === null) {
+      outcome.skipped++;
+      deps.observer?.observeCheck('skipped');
+      return;
+    }
+    pending.push(result);
+    pendingDocuments += result.kind === 'changed' ? result.diff.next.length + result.diff.removed.length + result.diff.changes.length : 1;
+    if (pendingDocuments >= maxPerWrite) await write(false);
+  };
+
+  let remaining = [...batch.customerIds];
+  let first = true;
+  while (remaining.length > 0 && !stopped.aborted) {
+    const { scanRunning, rows } = await deps.db.withClient((c) => loadCheckStates(c, batch.scanId, remaining, maxLoaded));
+    if (!scanRunning) return first ? null : outcome;
+    first = false;
+    const known = new Set(rows.map((r) => r.customer_id));
+    outcome.skipped += remaining.filter((id) => !known.has(id)).length;
+    const loaded = rows.filter((r) => r.loaded).map(toCustomerState);
+    remaining = rows.filter((r) => !r.loaded).map((r) => r.customer_id);
+    await Promise.all(loaded.map((state) => deps.limit(() => checkOne(state))));
+  }
+  outcome.skipped += remaining.length;
+  // The batch is done only when every customer had its check (or was skipped for a reason that
+  // a second run would find again); a stopped batch is run again and skips what it wrote.
+  await write(!stopped.aborted);
+  await writing;
+  if (rejected) throw new CredentialsRejected(rejected.message, { cause: rejected });
+  if (signal?.aborted) throw signal.reason;
+  return outcome;
+}
+
+/** One customer: null when it is not to be checked now. */
+async function check(deps: CheckDependencies, state: CustomerState, scanId: string | null, signal: AbortSignal, onRejected: (error: Error) => void): Promise<CheckResult | null> {
+  if (!state.active || (scanId !== null && state.lastScanId === scanId) || signal.aborted) return null;
+  let documents;
+  try {
+    documents = await deps.source.getDocuments(state.customerId, signal);
+  } catch (error) {
+    if (signal.aborted) return null;
+    const reason = failureReason(error);
+    if (reason === 'credentials') {
+      onRejected(error as Error);
+      return null;
+    }
+    const message = deps.secrets.scrub(error instanceof Error ? error.message : String(error));
+    deps.log.warn({ customerId: state.customerId, reason, err: message }, 'customer check failed');
+    return { kind: 'failed', customerId: state.customerId, error: message, reason };
+  }
+  for (const doc of documents) {
+    if (!isKnownStatus(doc.status)) deps.log.warn({ customerId: state.customerId, status: doc.status, documentType: doc.documentType }, 'unknown document status stored as it is');
+  }
+  const diff = diffDocuments(state.stored, documents);
+  if (!diff.snapshotChanged) return { kind: 'unchanged', customerId: state.customerId };
+  return {
+    kind: 'changed',
+    customerId: state.customerId,
+    expectedVersion: state.snapshotVersion,
+    baseline: state.stored === null,
+    diff,
+    alerting: diff.changes.map((change) => raisesAlert(change, deps.rules)),
+  };
+}

@@ -1,0 +1,28 @@
+import type { ApiDocument } from '../domain/documents.js';
+
+// What checking needs from the outside world, owned here and implemented by adapters
+// (`src/cyrexa/` implements DocumentsSource).
+
+export interface DocumentsSource {
+  /**
+   * The customer's documents. A failure carries a `reason` naming its kind in one word
+   * (`unreachable`, `timeout`, `http-404`, `invalid-response`, `tenant-mismatch` …);
+   * `credentials` means the API refused our credentials: no customer can be checked.
+   */
+  getDocuments(customerId: string, signal?: AbortSignal): Promise<ApiDocument[]>;
+}
+
+export function failureReason(error: unknown): string {
+  const reason = (error as { reason?: unknown } | null)?.reason;
+  return typeof reason === 'string' && reason !== '' ? reason : 'error';
+}
+
+/** The API refused our credentials: the scan cannot go on. */
+export class CredentialsRejected extends Error {
+  override name = 'CredentialsRejected';
+}
+
+/** Told the outcome of every check (metrics). */
+export interface CheckObserver {
+  observeCheck(outcome: 'unchanged' | 'changed' | 'failed' | 'skipped', count?: number): void;
+}

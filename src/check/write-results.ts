@@ -1,0 +1,175 @@
+import type { DiffResult } from '../domain/status-diff.js';
+import type { Database, SqlClient } from '../store/database.js';
+import { insertEventsAndAlerts, type EventRow } from '../sql/insert-events-and-alerts.js';
+import { recordBatchProgress, type BatchProgress } from '../sql/record-batch-progress.js';
+import { replaceSnapshots, type SnapshotRow } from '../sql/replace-snapshots.js';
+import { saveCheckOutcomes, type CheckOutcomeRow } from '../sql/save-check-outcomes.js';
+import { FAILURE_STREAK } from '../domain/scan.js';
+
+// Everything some checks of a batch found, written in one transaction: each customer's last
+// check (time, outcome, error), the new snapshots, the events and the alerts they raise (the
+// outbox), and the scan's totals. All or nothing: no alert without its change, no change
+// without its alert, no total without what it counts.
+
+export type CheckResult =
+  | { kind: 'unchanged'; customerId: string }
+  | {
+      kind: 'changed';
+      customerId: string;
+      /** The snapshot version the diff was computed from. */
+      expectedVersion: number;
+      baseline: boolean;
+      diff: DiffResult;
+      /** Per change of `diff.changes`: whether it raises an alert. */
+      alerting: readonly boolean[];
+    }
+  | { kind: 'failed'; customerId: string; error: string; reason: string };
+
+export interface WriteTally {
+  checked: number;
+  failed: number;
+  changes: number;
+  alerts: number;
+  /** Not written: checked by this scan already (a batch run again), untracked meanwhile, or written by another check first. */
+  skipped: number;
+  /** Customers whose failures in a row just reached the streak. */
+  streakCustomers: string[];
+  /** The write that counted the scan's last batch as done. */
+  scanComplete: boolean;
+  /** Customers written, by how (the caller logs and counts them). */
+  written: CheckResult[];
+}
+
+export interface WriteTarget {
+  scanId: string | null;
+  batchNo: number;
+  leaseMs: number;
+}
+
+export async function writeResults(client: SqlClient, target: WriteTarget, at: Date, results: readonly CheckResult[], batchDone: boolean): Promise<WriteTally> {
+  const rows: CheckOutcomeRow[] = results.map((r) => {
+    switch (r.kind) {
+      case 'unchanged':
+        return { customerId: r.customerId, outcome: 'ok', changed: false, expectedVersion: 0, baseline: false, error: null, reason: null, emptyPending: null, documentCount: null };
+      case 'failed':
+        return { customerId: r.customerId, outcome: 'failed', changed: false, expectedVersion: 0, baseline: false, error: r.error, reason: r.reason, emptyPending: null, documentCount: null };
+      case 'changed':
+        return {
+          customerId: r.customerId,
+          outcome: 'ok',
+          changed: true,
+          expectedVersion: r.expectedVersion,
+          baseline: r.baseline,
+          error: null,
+          reason: null,
+          emptyPending: r.diff.emptyPending,
+          documentCount: r.diff.next.length + r.diff.removed.length,
+        };
+    }
+  });
+  const writtenRows = await saveCheckOutcomes(client, target.scanId, at, rows);
+  const streakById = new Map(writtenRows.map((w) => [w.customer_id, w.consecutive_failures]));
+  const written = results.filter((r) => streakById.has(r.customerId));
+  const changed = written.filter((r) => r.kind === 'changed');
+
+  const snapshots: SnapshotRow[] = [];
+  const events: EventRow[] = [];
+  for (const r of changed) {
+    for (const d of r.diff.next) snapshots.push({ customerId: r.customerId, ...d, removed: false });
+    r.diff.removed.forEach((d, i) => snapshots.push({ customerId: r.customerId, ...d, verificationResponse: null, position: i, removed: true }));
+    r.diff.changes.forEach((change, i) =>
+      events.push({
+        customerId: r.customerId,
+        kind: change.kind,
+        purpose: change.purpose,
+        documentType: change.documentType,
+        name: change.name,
+        locationKey: change.locationKey,
+        previousStatus: change.previousStatus,
+        newStatus: change.newStatus,
+        verificationResponse: change.verificationResponse,
+        baseline: change.baseline,
+        alerting: r.alerting[i] ?? false,
+      }),
+    );
+  }
+  await replaceSnapshots(client, changed.map((r) => r.customerId), at, snapshots);
+  await insertEventsAndAlerts(client, target.scanId, at, events);
+
+  const failureReasons: Record<string, number> = {};
+  const streakCustomers: string[] = [];
+  for (const r of written) {
+    if (r.kind !== 'failed') continue;
+    failureReasons[r.reason] = (failureReasons[r.reason] ?? 0) + 1;
+    if (streakById.get(r.customerId) === FAILURE_STREAK) streakCustomers.push(r.customerId);
+  }
+  const progress: BatchProgress = {
+    checked: written.filter((r) => r.kind !== 'failed').length,
+    failed: written.filter((r) => r.kind === 'failed').length,
+    changes: events.length,
+    alerts: events.filter((e) => e.alerting).length,
+    failureReasons,
+    streakCustomers,
+    batchDone,
+  };
+  const { complete } =
+    target.scanId === null ? { complete: false } : await recordBatchProgress(client, target.scanId, target.batchNo, target.leaseMs, progress);
+  return {
+    checked: progress.checked,
+    failed: progress.failed,
+    changes: progress.changes,
+    alerts: progress.alerts,
+    skipped: results.length - written.length,
+    streakCustomers,
+    scanComplete: complete,
+    written,
+  };
+}
+
+/**
+ * Writes results in one transaction. When the database refuses the data itself (a value it
+ * cannot store, a constraint), one customer must not hold back the others: each customer is
+ * then written alone, and one whose own write is refused is recorded as a failed check with
+ * the database's reason. Connection failures are not the data's fault: they are thrown.
+ */
+export async function writeWithFallback(db: Database, target: WriteTarget, at: Date, results: readonly CheckResult[], batchDone: boolean): Promise<WriteTally> {
+  try {
+    return await db.withTransaction((c) => writeResults(c, target, at, results, batchDone));
+  } catch (error) {
+    if (!isDataError(error) || results.length === 0) throw error;
+  }
+  const total: WriteTally = { checked: 0, failed: 0, changes: 0, alerts: 0, skipped: 0, streakCustomers: [], scanComplete: false, written: [] };
+  const add = (t: WriteTally) => {
+    total.checked += t.checked;
+    total.failed += t.failed;
+    total.changes += t.changes;
+    total.alerts += t.alerts;
+    total.skipped += t.skipped;
+    total.streakCustomers.push(...t.streakCustomers);
+    total.scanComplete ||= t.scanComplete;
+    total.written.push(...t.written);
+  };
+  for (const result of results) {
+    try {
+      add(await db.withTransaction((c) => writeResults(c, target, at, [result], false)));
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      const failed: CheckResult = { kind: 'failed', customerId: result.customerId, error: `the check's result could not be stored: ${firstLine(error)}`, reason: 'unstorable' };
+      add(await db.withTransaction((c) => writeResults(c, target, at, [failed], false)));
+    }
+  }
+  if (batchDone) add(await db.withTransaction((c) => writeResults(c, target, at, [], true)));
+  return total;
+}
+
+/** SQLSTATE classes of errors caused by the data written, not by the connection or the server. */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+
+function firstLine(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  return `${message.slice(0, 200)}${code ? ` (SQLSTATE ${code})` : ''}`;
+}

@@ -1,0 +1,82 @@
+import { FAILURE_STREAK } from './scan.js';
+
+// The words of the monitor's own operations alerts about scans (SPEC §5): each says in its first
+// line what to do, then what happened. One module, so that they read alike.
+
+export interface OpsAlertText {
+  subject: string;
+  body: string;
+}
+
+/** Incidents: one alert when one starts, none again until it has ended. */
+export const INCIDENT = {
+  credentialsRejected: 'credentials-rejected',
+  scansFailing: 'scans-failing',
+  scanIncomplete: 'scan-incomplete',
+  tenantMismatch: 'tenant-mismatch',
+} as const;
+
+const REASON_WORDS: Record<string, string> = {
+  unreachable: 'the Cyrexa API could not be reached',
+  timeout: 'the Cyrexa API did not answer in time',
+  'http-404': 'the Cyrexa API answered 404 Not Found (a wrong CYREXA_BASE_URL, or customers unknown to Cyrexa)',
+  'invalid-response': 'the Cyrexa API answered with bodies that are not getDocuments responses',
+  'tenant-mismatch': 'the Cyrexa API answered for another tenant',
+  redirect: 'the Cyrexa API answered with redirects (a wrong CYREXA_BASE_URL?)',
+  unstorable: 'the database refused to store the results',
+};
+
+export function describeReason(reason: string): string {
+  const http = /^http-(\d{3})$/.exec(reason);
+  return REASON_WORDS[reason] ?? (http ? `the Cyrexa API answered HTTP ${http[1]}` : `checks failed (${reason})`);
+}
+
+export function credentialsRejected(detail: string): OpsAlertText {
+  return {
+    subject: 'kyc-monitor: Cyrexa rejected the API credentials',
+    body:
+      'Fix CYREXA_ACCESS_TOKEN (or CYREXA_CLIENT_ID / CYREXA_CLIENT_SECRET), CYREXA_TOKEN and CYREXA_TENANT_ID: until then no customer is checked and no document alert can be raised.\n\n' +
+      `The Cyrexa API rejected kyc-monitor's credentials (${detail}). Scans resume by themselves once the credentials work; ` +
+      'this alert is not repeated until a scan has completed again.',
+  };
+}
+
+export function scansFailing(scanId: string, reason: string, failed: number, attempted: number, example: string | null): OpsAlertText {
+  return {
+    subject: `kyc-monitor: a scan failed — ${describeReason(reason)}`,
+    body:
+      'Check CYREXA_BASE_URL, the network path to the Cyrexa API and its status: while this lasts, document changes go unnoticed.\n\n' +
+      `Scan ${scanId} failed: ${failed} of ${attempted} customer checks failed, most because ${describeReason(reason)}` +
+      `${example ? ` (for example: ${example})` : ''}. Scans keep running on their schedule; this alert is not repeated until a scan completes.`,
+  };
+}
+
+export function scanIncomplete(scanId: string, startedAt: Date, why: string): OpsAlertText {
+  return {
+    subject: 'kyc-monitor: a scan could not complete',
+    body:
+      'Check the worker logs, Postgres and Redis; the next scan checks every customer again.\n\n' +
+      `Scan ${scanId} (started ${startedAt.toISOString()}) did not complete: ${why}. This alert is not repeated until a scan completes.`,
+  };
+}
+
+export function tenantMismatch(scanId: string, customers: number, example: string | null): OpsAlertText {
+  return {
+    subject: 'kyc-monitor: the Cyrexa API answered for another tenant',
+    body:
+      'Check CYREXA_TENANT_ID and CYREXA_BASE_URL with Cyrexa before trusting any document status: answers for another tenant are refused and change nothing.\n\n' +
+      `In scan ${scanId}, ${customers} customer check(s) got an answer for another tenant${example ? ` (for example: ${example})` : ''}. ` +
+      'This alert is not repeated until a scan sees no such answer.',
+  };
+}
+
+export function customersFailing(scanId: string, ids: readonly string[], count: number): OpsAlertText {
+  const listed = ids.map((id) => `  ${JSON.stringify(id)}`).join('\n');
+  const more = count > ids.length ? `\n  … and ${count - ids.length} more: kyc-monitor track list --failing` : '';
+  return {
+    subject: `kyc-monitor: ${count} customer(s) failed ${FAILURE_STREAK} scans in a row`,
+    body:
+      'Run `kyc-monitor track list --failing` for each last error; a customer unknown to Cyrexa (404) should be removed with `kyc-monitor track remove`.\n\n' +
+      `The documents of these customers could not be checked in the last ${FAILURE_STREAK} scans (the latest: ${scanId}), so changes to them would go unnoticed:\n${listed}${more}\n`,
+  };
+}

@@ -1,0 +1,42 @@
+import type { SqlClient } from './client.js';
+
+// Replaces the stored documents of the given customers with `rows` (live ones and removed
+// ones), in one statement: the delete and the insert see the same snapshot of the table.
+
+export interface SnapshotRow {
+  customerId: string;
+  position: number;
+  purpose: string;
+  documentType: string;
+  name: string;
+  locationKey: string;
+  status: string;
+  verificationResponse: string | null;
+  /** Set for a removed document (kept so that its reappearance in the same status does not alert again). */
+  removed: boolean;
+}
+
+export async function replaceSnapshots(client: SqlClient, customerIds: readonly string[], at: Date, rows: readonly SnapshotRow[]): Promise<void> {
+  if (customerIds.length === 0) return;
+  await client.query(
+    `WITH gone AS (DELETE FROM document_snapshots WHERE customer_id = ANY($1::text[]))
+     INSERT INTO document_snapshots (customer_id, position, purpose, document_type, name, location_key, status, verification_response, updated_at, removed_at)
+     SELECT u.customer_id, u.position, u.purpose, u.document_type, u.name, u.location_key, u.status, u.verification_response, $2,
+            CASE WHEN u.removed THEN $2::timestamptz END
+     FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[])
+          AS u(customer_id, position, purpose, document_type, name, location_key, status, verification_response, removed)`,
+    [
+      customerIds,
+      at,
+      rows.map((r) => r.customerId),
+      rows.map((r) => r.position),
+      rows.map((r) => r.purpose),
+      rows.map((r) => r.documentType),
+      rows.map((r) => r.name),
+      rows.map((r) => r.locationKey),
+      rows.map((r) => r.status),
+      rows.map((r) => r.verificationResponse),
+      rows.map((r) => r.removed),
+    ],
+  );
+}
