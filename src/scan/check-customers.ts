@@ -85,7 +85,8 @@ export async function checkCustomers(
         deps.log.warn({ customerId: id, status: doc.status, documentType: doc.documentType }, 'unknown document status stored as it is');
       }
     }
-    const diff = diffDocuments(state.documents, documents);
+    // The store keeps no tombstones or empty-pending mark yet: each check starts without them.
+    const diff = diffDocuments(state.documents === null ? null : { documents: state.documents, removed: [], emptyPending: false }, documents);
     if (!diff.snapshotChanged) return { kind: 'unchanged' };
     const alerting = diff.changes.flatMap((change, index) => (raisesAlert(change, deps.rules) ? [index] : []));
     return {

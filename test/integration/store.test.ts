@@ -73,7 +73,7 @@ describe('CheckResultStore', () => {
     const first = diffDocuments(null, [doc('verified')]);
     await results.save({ customerId: 'c4', expectedVersion: 0, isBaseline: true, scanId: null, next: first.next, changes: first.changes, alerting: [], at: new Date() });
     const before = { c4: await counts('c4'), c5: await counts('c5') };
-    const change = diffDocuments(first.next, [doc('expired')]);
+    const change = diffDocuments({ documents: first.next, removed: first.removed, emptyPending: first.emptyPending }, [doc('expired')]);
     const baseline = diffDocuments(null, [doc('declined')]);
     // The claim, the snapshot delete and insert succeed; the event insert fails (kind is VARCHAR(16)).
     const broken = { ...baseline.changes[0]!, kind: 'k'.repeat(40) } as unknown as (typeof baseline.changes)[number];
