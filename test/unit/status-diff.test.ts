@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { raisesAlert, type AlertRules } from '../../src/domain/alert-rules.js';
 import { locationKey, matchDocuments, toSnapshot, type ApiDocument, type SnapshotDocument } from '../../src/domain/documents.js';
-import { diffDocuments, type DocumentChange } from '../../src/domain/status-diff.js';
+import { diffDocuments, type DiffResult, type DocumentChange, type StoredState } from '../../src/domain/status-diff.js';
 
 const doc = (over: Partial<ApiDocument> = {}): ApiDocument => ({
   purpose: 'KYC',
@@ -14,6 +14,8 @@ const doc = (over: Partial<ApiDocument> = {}): ApiDocument => ({
 });
 
 const snapshotsOf = (docs: ApiDocument[]): SnapshotDocument[] => docs.map((d, i) => toSnapshot(d, i));
+const stateOf = (docs: ApiDocument[]): StoredState => ({ documents: snapshotsOf(docs), removed: [], emptyPending: false });
+const stateAfter = (r: DiffResult): StoredState => ({ documents: r.next, removed: r.removed, emptyPending: r.emptyPending });
 const rules: AlertRules = { statuses: ['expired', 'declined'], onBaseline: true };
 const summary = (changes: DocumentChange[]) => changes.map((c) => `${c.kind}:${c.name}:${c.previousStatus ?? '-'}>${c.newStatus ?? '-'}${c.baseline ? ':baseline' : ''}`);
 
@@ -147,7 +149,7 @@ describe('diffDocuments (SPEC §4)', () => {
   ];
 
   it.each(cases)('$name', ({ previous, current, events, alerts, alertsWithoutBaseline }) => {
-    const result = diffDocuments(previous === null ? null : snapshotsOf(previous), current);
+    const result = diffDocuments(previous === null ? null : stateOf(previous), current);
     expect(summary(result.changes).sort()).toEqual([...events].sort());
     expect(result.changes.filter((c) => raisesAlert(c, rules))).toHaveLength(alerts);
     const off = { ...rules, onBaseline: false };
@@ -155,19 +157,19 @@ describe('diffDocuments (SPEC §4)', () => {
   });
 
   it.each(cases)('re-running against its own result records nothing: $name', ({ previous, current }) => {
-    const first = diffDocuments(previous === null ? null : snapshotsOf(previous), current);
-    const second = diffDocuments(first.next, current.map((d) => ({ ...d, location: d.location === null ? null : `${d.location.split('?')[0]}?sig=new` })));
+    const first = diffDocuments(previous === null ? null : stateOf(previous), current);
+    const second = diffDocuments(stateAfter(first), current.map((d) => ({ ...d, location: d.location === null ? null : `${d.location.split('?')[0]}?sig=new` })));
     expect(second.changes).toEqual([]);
     expect(second.snapshotChanged).toBe(false);
   });
 
   it('an unknown status in ALERT_STATUSES alerts', () => {
-    const [change] = diffDocuments(snapshotsOf([doc({ status: 'verified' })]), [doc({ status: 'suspended' })]).changes;
+    const [change] = diffDocuments(stateOf([doc({ status: 'verified' })]), [doc({ status: 'suspended' })]).changes;
     expect(change && raisesAlert(change, { statuses: ['suspended'], onBaseline: true })).toBe(true);
   });
 
   it('a changed verification response updates the snapshot without an event', () => {
-    const result = diffDocuments(snapshotsOf([doc({ verificationResponse: 'a' })]), [doc({ verificationResponse: 'b' })]);
+    const result = diffDocuments(stateOf([doc({ verificationResponse: 'a' })]), [doc({ verificationResponse: 'b' })]);
     expect(result.changes).toEqual([]);
     expect(result.snapshotChanged).toBe(true);
     expect(result.next[0]?.verificationResponse).toBe('b');
