@@ -1,15 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { alertsFlush, alertsTest } from './commands/alerts.js';
-import { EXIT_USAGE } from './commands/context.js';
-import { historyCommand } from './commands/history.js';
-import { migrateCommand } from './commands/migrate.js';
-import { sandboxCommand } from './commands/sandbox.js';
-import { scanCommand } from './commands/scan.js';
-import { statusCommand } from './commands/status.js';
-import { trackAdd, trackImport, trackList, trackRemove } from './commands/track.js';
-import { workerCommand } from './commands/worker.js';
+import type { SandboxCommandOptions } from './commands/sandbox.js';
 
-// argv → one command → exit code. Nothing else.
+// argv → one command → exit code. Nothing else. Each command's module is loaded only when it
+// runs, so that `--help` or `track add` does not load the queue, HTTP and mail libraries.
+
+const EXIT_USAGE = 2;
 
 function int(min: number, max: number) {
   return (value: string): number => {
@@ -28,48 +23,48 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   const run = (promise: Promise<number>) => promise.then(setExit);
 
-  program.command('worker').description('apply migrations, register the scan schedule, process scans and alert delivery, serve HTTP').action(() => run(workerCommand()));
-  program.command('migrate').description('apply pending migrations (creating the database if needed) and exit').action(() => run(migrateCommand()));
+  program.command('worker').description('apply migrations, register the scan schedule, process scans and alert delivery, serve HTTP').action(() => run(import('./commands/worker.js').then((m) => m.workerCommand())));
+  program.command('migrate').description('apply pending migrations (creating the database if needed) and exit').action(() => run(import('./commands/migrate.js').then((m) => m.migrateCommand())));
 
   const track = program.command('track').description('manage tracked customers').exitOverride();
-  track.command('add').description('start tracking customers').argument('<ids...>', 'customer ids').action((ids: string[]) => run(trackAdd(ids)));
-  track.command('remove').description('stop tracking customers (their history is kept)').argument('<ids...>', 'customer ids').action((ids: string[]) => run(trackRemove(ids)));
+  track.command('add').description('start tracking customers').argument('<ids...>', 'customer ids').action((ids: string[]) => run(import('./commands/track.js').then((m) => m.trackAdd(ids))));
+  track.command('remove').description('stop tracking customers (their history is kept)').argument('<ids...>', 'customer ids').action((ids: string[]) => run(import('./commands/track.js').then((m) => m.trackRemove(ids))));
   track
     .command('list')
     .description('tracked customers with last check time, outcome and error')
     .option('--json', 'one JSON document on stdout')
     .option('--failing', 'only customers whose last check failed')
     .option('--all', 'include customers no longer tracked')
-    .action((opts: { json?: boolean; failing?: boolean; all?: boolean }) => run(trackList(opts)));
+    .action((opts: { json?: boolean; failing?: boolean; all?: boolean }) => run(import('./commands/track.js').then((m) => m.trackList(opts))));
   track
     .command('import')
     .description('import ids, one per line or CSV with a customerId column ("-" reads stdin)')
     .argument('<file>', 'file path or -')
     .option('--skip-invalid', 'import the valid ids even if some lines are invalid')
-    .action((file: string, opts: { skipInvalid?: boolean }) => run(trackImport(file, opts)));
+    .action((file: string, opts: { skipInvalid?: boolean }) => run(import('./commands/track.js').then((m) => m.trackImport(file, opts))));
 
   program
     .command('scan')
     .description('run one complete scan now in this process, deliver its alerts, print a summary')
     .option('--json', 'one JSON document on stdout')
     .option('--no-progress', 'no progress bar even on a terminal')
-    .action((opts: { json?: boolean; progress?: boolean }) => run(scanCommand(opts)));
+    .action((opts: { json?: boolean; progress?: boolean }) => run(import('./commands/scan.js').then((m) => m.scanCommand(opts))));
   program
     .command('status')
     .description('last scans, tracked count, failing customers, pending and failed alerts')
     .option('--json', 'one JSON document on stdout')
-    .action((opts: { json?: boolean }) => run(statusCommand(opts)));
+    .action((opts: { json?: boolean }) => run(import('./commands/status.js').then((m) => m.statusCommand(opts))));
   program
     .command('history')
     .description("a customer's document events, newest first")
     .argument('<id>', 'customer id')
     .option('--json', 'one JSON document on stdout')
     .addOption(new Option('--limit <n>', 'most events shown').argParser(int(1, 1_000_000)).default(1000))
-    .action((id: string, opts: { json?: boolean; limit: number }) => run(historyCommand(id, opts)));
+    .action((id: string, opts: { json?: boolean; limit: number }) => run(import('./commands/history.js').then((m) => m.historyCommand(id, opts))));
 
   const alerts = program.command('alerts').description('alert delivery').exitOverride();
-  alerts.command('flush').description('deliver pending alerts now').option('--json', 'one JSON document on stdout').action((opts: { json?: boolean }) => run(alertsFlush(opts)));
-  alerts.command('test').description('send a test email to ALERT_TO').action(() => run(alertsTest()));
+  alerts.command('flush').description('deliver pending alerts now').option('--json', 'one JSON document on stdout').action((opts: { json?: boolean }) => run(import('./commands/alerts.js').then((m) => m.alertsFlush(opts))));
+  alerts.command('test').description('send a test email to ALERT_TO').action(() => run(import('./commands/alerts.js').then((m) => m.alertsTest())));
 
   program
     .command('sandbox')
@@ -84,7 +79,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--tenant-id <id>', 'tenantId header to require (default sandbox-tenant)')
     .option('--access-token <token>', 'bearer token to require (default: any)')
     .option('--token <token>', 'token header to require (default: any)')
-    .action((opts: Parameters<typeof sandboxCommand>[0]) => run(sandboxCommand(opts)));
+    .action((opts: SandboxCommandOptions) => run(import('./commands/sandbox.js').then((m) => m.sandboxCommand(opts))));
 
   for (const command of [program, ...program.commands, ...track.commands, ...alerts.commands]) command.exitOverride();
   return program;
