@@ -14,6 +14,7 @@ export function workerCommand(): Promise<number> {
   return runCommand(ALL_SECTIONS, async ({ app, config, log, signal }) => {
     const schedule = config.scan.schedule;
     const startedAt = new Date();
+    const caughtUp = new Set<number>();
     const recovery = () => ({ queues: app.queues, db: app.db, lifecycle: app.lifecycle, schedule, log });
     const runtime = new WorkerRuntime(
       {
@@ -34,7 +35,8 @@ export function workerCommand(): Promise<number> {
           if (!missed || (lastStartedAt === null && (await app.customers.countActive()) === 0)) return;
           // The tick's time names the job: replicas, and repeated looks, queue it once.
           await app.queues.enqueueCatchUp(String(missed.getTime()));
-          log.info({ missedTick: missed.toISOString() }, 'catch-up scan queued');
+          if (!caughtUp.has(missed.getTime())) log.info({ missedTick: missed.toISOString() }, 'catch-up scan queued');
+          caughtUp.add(missed.getTime());
         },
         startQueueWorkers: (onError) =>
           startQueueWorkers(
