@@ -22,7 +22,7 @@ describe('parseConfig', () => {
     expect(config.database.url).toBe('postgresql://postgres@127.0.0.1:5432/kyc_monitor');
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: 'kyc-monitor' });
     expect(config.cyrexa).toMatchObject({ baseUrl: 'https://gateway.cyrexa.com/customer/1.0.0', timeoutMs: 10_000, maxRps: 10, tokenHeader: undefined });
-    expect(config.scan).toEqual({ checkConcurrency: 20, schedule: { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } });
+    expect(config.scan).toEqual({ checkConcurrency: 20, leaseMs: 30_000, queueLockMs: 20_000, schedule: { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } });
     expect(config.rules).toEqual({ statuses: ['expired', 'declined'], onBaseline: true });
     expect(config.mail).toMatchObject({ smtpUrl: 'smtp://127.0.0.1:1025', from: 'kyc-monitor@localhost', to: ['compliance@example.com'], opsTo: ['compliance@example.com'], batchSeconds: 60 });
     expect(config.http.port).toBe(8080);
