@@ -89,7 +89,8 @@ export function workerCommand(): Promise<number> {
         deliveryEveryMs: Math.min(5_000, Math.max(1_000, (config.mail.batchSeconds * 1000) / 4)),
         catchUpEveryMs: 10_000,
         overdueEveryMs: 60_000,
-        queueCheckEveryMs: 10_000,
+        // Lost queues are noticed about as fast as a dead worker's jobs are handed on.
+        queueCheckEveryMs: Math.min(10_000, config.scan.queueLockMs),
         shutdownMs: 25_000,
       },
       log,

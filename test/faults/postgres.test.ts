@@ -73,12 +73,12 @@ async function expectScanCompletedOnce(): Promise<void> {
 }
 
 describe('Postgres faults mid-scan', { timeout: 300_000 }, () => {
-  it('stopped for 30 s: no crash, nothing half-written, the scan resumes when it is back', async () => {
+  it('stopped for a while: no crash, nothing half-written, the scan resumes when it is back', async () => {
     worker = await startWorker(env);
     await untilMidScan(db, CUSTOMERS.length);
     await db.$disconnect();
     await server.stop();
-    await new Promise((r) => setTimeout(r, 30_000));
+    await new Promise((r) => setTimeout(r, 8_000));
     expect(worker.child.exitCode, 'the worker survived the outage').toBeNull();
     await server.start();
     await expectScanCompletedOnce();
