@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { errorMessage } from '../logger.js';
 import type { CustomerStore } from '../store/customers.js';
-import type { OutboxStore } from '../store/outbox.js';
+import type { OutboxStore } from '../outbox/store.js';
 import type { ScanRow, ScanStore, ScanSummary, ScanTrigger } from '../store/scans.js';
 import { checkCustomers, CredentialsRejected, type BatchOutcome, type CheckDependencies } from './check-customers.js';
 
