@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { DeliveryReport } from '../alerts/deliver.js';
+import type { DeliveryReport } from '../deliver/deliver.js';
 import { runScanInProcess } from '../scan/run-scan.js';
 import type { ScanSummary } from '../store/scans.js';
 import { CommandError, EXIT_FAILURE, EXIT_OK, runCommand } from './context.js';
