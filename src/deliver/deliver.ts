@@ -132,8 +132,10 @@ export class AlertDelivery {
             report.alertsDeferred += chunk.length;
             continue;
           }
+          // The clock starts before the lease is renewed and the email rendered.
+          const signal = AbortSignal.timeout(budget);
           await this.outbox.renew(claim.token, [...held], new Date(Date.now() + this.options.leaseMs));
-          await this.sendChunk(claim.token, chunk, group.recipients, budget, report);
+          await this.sendChunk(claim.token, chunk, group.recipients, signal, report);
           for (const alert of chunk) held.delete(alert.id);
         }
       }
@@ -157,10 +159,10 @@ export class AlertDelivery {
     return alerts;
   }
 
-  private async sendChunk(token: string, alerts: readonly OutboxAlert[], recipients: readonly string[], budgetMs: number, report: DeliveryReport): Promise<void> {
+  private async sendChunk(token: string, alerts: readonly OutboxAlert[], recipients: readonly string[], signal: AbortSignal, report: DeliveryReport): Promise<void> {
     let result: SendResult;
     try {
-      result = await this.mailer.send(this.compose(alerts, recipients), { signal: AbortSignal.timeout(budgetMs) });
+      result = await this.mailer.send(this.compose(alerts, recipients), { signal });
     } catch (error) {
       // Not the server's answer (a rendering fault): kept for a later attempt, the reason recorded.
       const text = `not sent: ${errorMessage(error)}`.slice(0, 300);

@@ -333,9 +333,12 @@ describe('deadline (issue 9 item 9)', () => {
     const silentData = createSmtpMailer(server.url); // production timeouts: 30 s of silence
     try {
       const report = await new AlertDelivery(outbox, silentData, options, log).deliver({ force: true, deadline: Date.now() + 3_000 });
-      expect(report.alertsSent).toBe(0);
-      expect(server.stalledCount).toBe(1); // one email started, none after the deadline
+      // The first email of 500 was aborted at the deadline; the other 1,500 were not started.
+      expect(report).toMatchObject({ alertsSent: 0, alertsRetrying: 500, alertsDeferred: 1_500 });
+      expect(server.stalledCount).toBe(1);
       expect(await outbox.counts()).toMatchObject({ pending: 2_000, sent: 0 });
+      expect(await t.db.alert.count({ where: { lastError: { contains: 'ran out of time' } } })).toBe(500);
+      expect(await t.db.alert.count({ where: { claimToken: { not: null } } })).toBe(0); // all handed back
     } finally {
       silentData.close();
       server.releaseStalled();
