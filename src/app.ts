@@ -7,8 +7,8 @@ import { createTokenProvider } from './cyrexa/token-provider.js';
 import type { Logger } from './logger.js';
 import { errorMessage } from './logger.js';
 import { Secrets } from './secrets.js';
-import { AlertDelivery } from './alerts/deliver.js';
-import { createSmtpMailer, type Mailer } from './alerts/mailer.js';
+import { AlertDelivery } from './deliver/deliver.js';
+import { createSmtpMailer, type Mailer } from './deliver/mailer.js';
 import { Metrics } from './http/metrics.js';
 import { ScanQueues } from './schedule/queues.js';
 import type { CheckDependencies } from './check/check-batch.js';
@@ -18,7 +18,8 @@ import { queueOpsAlert } from './sql/queue-ops-alert.js';
 import { CustomerStore } from './store/customers.js';
 import { createDatabase, type Database } from './store/database.js';
 import { EventStore } from './store/events.js';
-import { OutboxStore } from './store/outbox.js';
+import { endIncident, raiseIncident } from './outbox/incidents.js';
+import { OutboxStore } from './outbox/store.js';
 import { ScanStore } from './store/scans.js';
 
 // Composition root: builds each adapter from the configuration when first asked for, and
@@ -198,11 +199,10 @@ export class App {
   get opsAlerts(): OpsAlerts {
     return {
       async raise(client, kind, text) {
-        await queueOpsAlert(client, `incident:${kind}`, text.subject, text.body);
+        await raiseIncident(client, { kind, ...text });
       },
       async end(client, kind) {
-        // The open incident's key is retired, so that the next one alerts again.
-        await client.query(`UPDATE alerts SET dedupe_key = dedupe_key || ':ended:' || id WHERE dedupe_key = $1`, [`incident:${kind}`]);
+        await endIncident(client, kind);
       },
       async once(client, key, text) {
         await queueOpsAlert(client, key, text.subject, text.body);
@@ -221,7 +221,8 @@ export class App {
 
   get mailer(): Mailer {
     return this.once('mailer', () => {
-      const mailer = createSmtpMailer(need(this.config.mail, 'mail').smtpUrl);
+      // The server's replies are scrubbed as they arrive: they can echo what we sent.
+      const mailer = createSmtpMailer(need(this.config.mail, 'mail').smtp, { scrub: (text) => this.secrets.scrub(text) });
       this.onClose('mailer', () => mailer.close());
       return mailer;
     });
@@ -230,7 +231,20 @@ export class App {
   get delivery(): AlertDelivery {
     return this.once('delivery', () => {
       const m = need(this.config.mail, 'mail');
-      return new AlertDelivery(this.outbox, this.mailer, { from: m.from, to: m.to, routes: m.routes, opsTo: m.opsTo, batchSeconds: m.batchSeconds }, this.log);
+      return new AlertDelivery(
+        this.outbox,
+        this.mailer,
+        {
+          from: m.from,
+          to: m.to,
+          routes: m.routes,
+          opsTo: m.opsTo,
+          batchSeconds: m.batchSeconds,
+          leaseMs: m.leaseSeconds * 1000,
+          retry: { baseMs: m.retryBaseSeconds * 1000, maxMs: m.retryMaxSeconds * 1000 },
+        },
+        this.log,
+      );
     });
   }
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import { isValidPurposeKey, parseRecipients, type AlertRoutes } from './domain/recipients.js';
+import { addressProblem, isValidPurposeKey, parseRecipients, type AlertRoutes } from './domain/recipients.js';
+import { parseSmtpUrl, type SmtpSettings } from './domain/smtp-url.js';
 
 // The only module that reads the environment. parseConfig takes it as a parameter, checks only
 // the sections a command needs, and reports every problem at once.
@@ -41,12 +42,17 @@ export interface AlertRulesConfig {
   onBaseline: boolean;
 }
 export interface MailConfig {
-  smtpUrl: string;
+  smtp: SmtpSettings;
   from: string;
   to: readonly string[];
   routes: AlertRoutes;
   opsTo: readonly string[];
   batchSeconds: number;
+  /** How long a delivery pass holds the alerts it claimed; one email's send must fit in it. */
+  leaseSeconds: number;
+  /** Retry backoff of alerts refused for now: base × 2^attempts, at most max. */
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
 }
 export interface HttpConfig {
   port: number;
@@ -94,6 +100,9 @@ const DEFAULTS = {
   ALERT_STATUSES: 'expired,declined',
   ALERT_ON_BASELINE: 'true',
   ALERT_BATCH_SECONDS: '60',
+  ALERT_LEASE_SECONDS: '90',
+  ALERT_RETRY_BASE_SECONDS: '30',
+  ALERT_RETRY_MAX_SECONDS: '3600',
   HTTP_PORT: '8080',
   LOG_LEVEL: 'info',
 } as const satisfies Record<string, string>;
@@ -310,10 +319,12 @@ function parseRules(r: Reader): AlertRulesConfig {
 }
 
 function parseMail(r: Reader): MailConfig {
-  const smtpUrl = r.url('SMTP_URL', DEFAULTS.SMTP_URL, ['smtp:', 'smtps:'], true);
+  const smtpText = r.string('SMTP_URL', DEFAULTS.SMTP_URL) ?? DEFAULTS.SMTP_URL;
+  const smtp = parseSmtpUrl(smtpText);
+  if (!smtp.ok) r.problems.push(/^(is|must) /.test(smtp.error) ? `SMTP_URL ${smtp.error}` : `SMTP_URL: ${smtp.error}`);
   const from = r.string('ALERT_FROM', DEFAULTS.ALERT_FROM) ?? DEFAULTS.ALERT_FROM;
-  const fromParsed = parseRecipients(from);
-  if (!fromParsed.ok || fromParsed.value.length !== 1) r.problems.push(`ALERT_FROM must be one email address (got "${from}")`);
+  const fromProblem = addressProblem(from.trim());
+  if (fromProblem) r.problems.push(`ALERT_FROM must be one email address: "${from}" ${fromProblem}`);
   let to: string[] = [];
   if (r.string('ALERT_TO') === undefined) {
     r.problems.push('ALERT_TO is required: comma-separated recipients of alert emails');
@@ -322,7 +333,22 @@ function parseMail(r: Reader): MailConfig {
   }
   const routes = parseRoutes(r, r.string('ALERT_ROUTES'));
   const opsTo = r.string('OPS_ALERT_TO') === undefined ? to : r.recipients('OPS_ALERT_TO');
-  return { smtpUrl, from, to, routes, opsTo, batchSeconds: r.int('ALERT_BATCH_SECONDS', DEFAULTS.ALERT_BATCH_SECONDS, 0, 86_400) };
+  const retryBaseSeconds = r.int('ALERT_RETRY_BASE_SECONDS', DEFAULTS.ALERT_RETRY_BASE_SECONDS, 1, 86_400);
+  const retryMaxSeconds = r.int('ALERT_RETRY_MAX_SECONDS', DEFAULTS.ALERT_RETRY_MAX_SECONDS, 1, 7 * 86_400);
+  if (retryMaxSeconds < retryBaseSeconds) {
+    r.problems.push(`ALERT_RETRY_MAX_SECONDS (${retryMaxSeconds}) must not be less than ALERT_RETRY_BASE_SECONDS (${retryBaseSeconds})`);
+  }
+  return {
+    smtp: smtp.ok ? smtp.value : { url: smtpText, requireTls: true },
+    from: from.trim(),
+    to,
+    routes,
+    opsTo,
+    batchSeconds: r.int('ALERT_BATCH_SECONDS', DEFAULTS.ALERT_BATCH_SECONDS, 0, 86_400),
+    leaseSeconds: r.int('ALERT_LEASE_SECONDS', DEFAULTS.ALERT_LEASE_SECONDS, 2, 3_600),
+    retryBaseSeconds,
+    retryMaxSeconds,
+  };
 }
 
 /**

@@ -2,10 +2,16 @@ import { CommandError, EXIT_FAILURE, EXIT_OK, runCommand } from './context.js';
 
 export function alertsFlush(options: { json?: boolean }): Promise<number> {
   return runCommand(['database', 'mail'], async ({ app, out }) => {
+    // A person asking for delivery now: every pending alert, whatever its backoff or batch window.
     const report = await app.delivery.deliver({ force: true });
     const pending = (await app.outbox.counts()).pending;
-    if (options.json) out(JSON.stringify({ ...report, pending }));
-    else out(`emails sent ${report.emailsSent} (${report.alertsSent} alerts); retrying later ${report.alertsRetrying}; failed ${report.alertsFailed}; pending ${pending}`);
+    if (options.json) {
+      out(JSON.stringify({ ...report, pending }));
+    } else {
+      const lines = [`emails sent ${report.emailsSent} (${report.alertsSent} alerts); retrying later ${report.alertsRetrying}; failed ${report.alertsFailed}; pending ${pending}`];
+      if (report.recipientsRefused.length > 0) lines.push(`recipients refused for good: ${report.recipientsRefused.join(', ')} (kyc-monitor status lists them)`);
+      out(lines.join('\n'));
+    }
     return report.alertsRetrying > 0 || report.alertsFailed > 0 ? EXIT_FAILURE : EXIT_OK;
   }, { requireMigrated: true });
 }
@@ -19,7 +25,9 @@ export function alertsTest(): Promise<number> {
       subject: 'kyc-monitor test email',
       text: `This is a test email from kyc-monitor, sent ${now}.\nIf you can read it, alert emails reach ${config.mail.to.join(', ')}.\n`,
     });
-    if (!result.ok) throw new CommandError(`test email not sent: ${result.error}`);
+    const notReached = result.recipients.flatMap((r) => (r.status === 'sent' ? [] : [`${r.recipient}: ${r.error}`]));
+    if (result.messages === 0) throw new CommandError(`test email not sent: ${result.failure?.error ?? notReached.join('; ')}`);
+    if (notReached.length > 0) throw new CommandError(`test email sent, but not accepted for ${notReached.join('; ')}`);
     out(`test email sent to ${config.mail.to.join(', ')}`);
     return EXIT_OK;
   });

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { DeliveryReport } from '../alerts/deliver.js';
+import type { DeliveryReport } from '../deliver/deliver.js';
 import { RedisUnreachable } from '../app.js';
 import type { ScanSummary } from '../domain/scan.js';
 import { runScanInProcess } from '../scan/run-in-process.js';

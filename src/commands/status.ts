@@ -2,13 +2,15 @@ import { EXIT_OK, runCommand } from './context.js';
 
 export function statusCommand(options: { json?: boolean }): Promise<number> {
   return runCommand(['database'], async ({ app, out }) => {
-    const [scans, tracked, failingCount, failing, counts, failedAlerts] = await Promise.all([
+    const [scans, tracked, failingCount, failing, counts, failedAlerts, refusedCount, refused] = await Promise.all([
       app.scans.recent(5),
       app.customers.countActive(),
       app.customers.countFailing(),
       app.customers.list({ limit: 20, failingOnly: true }),
       app.outbox.counts(),
       app.outbox.listFailed(20),
+      app.outbox.countFailedDeliveries(),
+      app.outbox.listFailedDeliveries(50),
     ]);
     if (options.json) {
       out(
@@ -18,6 +20,9 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
           failingCustomers: { count: failingCount, customers: failing.map((c) => ({ customerId: c.customerId, lastError: c.lastError, consecutiveFailures: c.consecutiveFailures, lastCheckedAt: c.lastCheckedAt?.toISOString() ?? null })) },
           alerts: counts,
           failedAlerts: failedAlerts.map((a) => ({ id: a.id.toString(), kind: a.kind, customerId: a.customerId, lastError: a.lastError, detectedAt: a.detectedAt.toISOString() })),
+          // Recipients the mail server refused for good, each with the alert it did not get.
+          failedDeliveries: refused.map((d) => ({ alertId: d.alertId.toString(), kind: d.kind, customerId: d.customerId, recipient: d.recipient, error: d.error, failedAt: d.failedAt.toISOString() })),
+          failedDeliveriesCount: refusedCount,
         }),
       );
       return EXIT_OK;
@@ -42,6 +47,11 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
     if (failingCount > failing.length) lines.push(`  … ${failingCount - failing.length} more: kyc-monitor track list --failing`);
     lines.push('', `alerts: ${counts.pending} pending, ${counts.failed} failed, ${counts.sent} sent`);
     for (const a of failedAlerts) lines.push(`  failed #${a.id} ${a.kind}${a.customerId ? ` ${a.customerId}` : ''}: ${a.lastError ?? ''}`);
+    if (refusedCount > 0) {
+      lines.push('', `recipients refused for good: ${refusedCount} deliveries`);
+      for (const d of refused) lines.push(`  ${d.recipient}  alert #${d.alertId} ${d.kind}${d.customerId ? ` ${d.customerId}` : ''}: ${d.error ?? ''}`);
+      if (refusedCount > refused.length) lines.push(`  … ${refusedCount - refused.length} more`);
+    }
     out(lines.join('\n'));
     return EXIT_OK;
   }, { requireMigrated: true });

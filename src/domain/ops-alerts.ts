@@ -8,6 +8,11 @@ export interface OpsAlertText {
   body: string;
 }
 
+/** An operations alert that opens an incident of `kind` (no other alert until it ends). */
+export interface OpsIncident extends OpsAlertText {
+  kind: string;
+}
+
 /** Incidents: one alert when one starts, none again until it has ended. */
 export const INCIDENT = {
   credentialsRejected: 'credentials-rejected',
@@ -78,5 +83,54 @@ export function customersFailing(scanId: string, ids: readonly string[], count: 
     body:
       'Run `kyc-monitor track list --failing` for each last error; a customer unknown to Cyrexa (404) should be removed with `kyc-monitor track remove`.\n\n' +
       `The documents of these customers could not be checked in the last ${FAILURE_STREAK} scans (the latest: ${scanId}), so changes to them would go unnoticed:\n${listed}${more}\n`,
+  };
+}
+
+// Delivery (SPEC §5): one incident per kind, ended by the next email the server accepts.
+
+export const SMTP_CREDENTIALS_REJECTED = 'smtp-credentials-rejected';
+export const SMTP_EMAIL_REFUSED = 'smtp-email-refused';
+const RECIPIENT_REFUSED = 'recipient-refused:';
+
+export function recipientRefusedKind(recipient: string): string {
+  return `${RECIPIENT_REFUSED}${recipient}`;
+}
+
+/** Incidents that an email the server accepted for these recipients ends. */
+export function endedBySending(recipients: readonly string[]): string[] {
+  return [SMTP_CREDENTIALS_REJECTED, SMTP_EMAIL_REFUSED, ...recipients.map(recipientRefusedKind)];
+}
+
+export function smtpCredentialsRejected(error: string): OpsIncident {
+  return {
+    kind: SMTP_CREDENTIALS_REJECTED,
+    subject: 'kyc-monitor: the mail server rejected its credentials',
+    body:
+      'Check the user and password in SMTP_URL: until they work, alert emails are held back (none is lost).\n\n' +
+      `The mail server rejected kyc-monitor's SMTP credentials (${error}), so alert emails were held back and retried; ` +
+      'they are sent as soon as the credentials work. This is reported once until an email is accepted again.',
+  };
+}
+
+export function recipientRefused(recipient: string, error: string, alerts: number): OpsIncident {
+  return {
+    kind: recipientRefusedKind(recipient),
+    subject: `kyc-monitor: the mail server refused ${recipient}`,
+    body:
+      `Check ${recipient} in ALERT_TO, ALERT_ROUTES or OPS_ALERT_TO, and that mailbox: it gets no alerts now (\`kyc-monitor status\` lists every refused recipient).\n\n` +
+      `The mail server refused alert email for ${recipient} for good (${error}). ` +
+      `${alerts} alert(s) are marked failed for that recipient; the other recipients got them. ` +
+      'This is reported once until an email to that address is accepted again.',
+  };
+}
+
+export function smtpEmailRefused(error: string, alerts: number): OpsIncident {
+  return {
+    kind: SMTP_EMAIL_REFUSED,
+    subject: 'kyc-monitor: alert email refused by the mail server',
+    body:
+      'Check ALERT_FROM and the mail server: an alert email was refused for good (`kyc-monitor status` lists its alerts).\n\n' +
+      `The mail server refused an alert email for good (${error}). Its ${alerts} alert(s) are marked failed. ` +
+      'This is reported once until the server accepts an email again.',
   };
 }

@@ -51,7 +51,7 @@ function csvRows(mail: ReceivedMail | undefined): Array<Record<string, string>> 
 
 beforeAll(async () => {
   sandbox = await new Sandbox({ tenantId: 'tenant-e2e', accessToken: SECRETS.accessToken, tokenHeader: SECRETS.tokenHeader, clientId: 'e2e-client', clientSecret: SECRETS.clientSecret, customers: 0 }).start();
-  smtp = await new TestSmtpServer({ allowInsecureAuth: true, onAuth: (auth, _s, cb) => cb(null, { user: auth.username }) }).start();
+  smtp = await new TestSmtpServer({ starttls: true, onAuth: (auth, _s, cb) => cb(null, { user: auth.username }) }).start();
   const url = new URL(inject('templateDatabaseUrl'));
   url.password = SECRETS.dbPassword; // trust authentication ignores it; the logs must too
   url.username = 'postgres';
@@ -67,7 +67,7 @@ beforeAll(async () => {
     CYREXA_TOKEN: SECRETS.tokenHeader,
     CYREXA_MAX_RPS: '200',
     CYREXA_TIMEOUT_MS: '3000',
-    SMTP_URL: `smtp://alerts:${SECRETS.smtpPassword}@127.0.0.1:${smtp.port}`,
+    SMTP_URL: `smtp://alerts:${SECRETS.smtpPassword}@127.0.0.1:${smtp.port}?tls.rejectUnauthorized=false`,
     ALERT_TO: 'compliance@example.com',
     ALERT_FROM: 'kyc-monitor@example.com',
     HTTP_PORT: '0',

@@ -34,9 +34,9 @@ beforeAll(async () => {
     sandbox.setDocuments(id, [{ purpose: 'KYC', name: 'passport', documentType: 'Passport', location: `/${id}/p.pdf`, verificationResponse: 'old', status: 'expired' }]);
   }
   sandbox.failNext('s-500', '500', 1_000_000);
-  // The first login is refused (535), later ones accepted.
+  // The first login is refused (535), later ones accepted; over STARTTLS, as credentials must be.
   smtp = await new TestSmtpServer({
-    allowInsecureAuth: true,
+    starttls: true,
     onAuth: (auth, _session, callback) => (++smtpLogins > 1 && auth.password === SECRETS.smtpPassword ? callback(null, { user: auth.username }) : callback(new Error('Invalid credentials'))),
   }).start();
   const url = new URL(t.url);
@@ -53,7 +53,7 @@ beforeAll(async () => {
     CYREXA_CLIENT_SECRET: SECRETS.clientSecret,
     CYREXA_TOKEN: SECRETS.tokenHeader,
     CYREXA_TIMEOUT_MS: '2000',
-    SMTP_URL: `smtp://alerts:${SECRETS.smtpPassword}@127.0.0.1:${smtp.port}`,
+    SMTP_URL: `smtp://alerts:${SECRETS.smtpPassword}@127.0.0.1:${smtp.port}?tls.rejectUnauthorized=false`,
     ALERT_TO: 'compliance@example.com',
     ALERT_BATCH_SECONDS: '0',
     SCAN_EVERY_SECONDS: '3',
@@ -131,7 +131,7 @@ describe('secrets', { timeout: 240_000 }, () => {
     expect((await cli(['scan', '--json'])).code).toBe(0);
     for (const args of [['status', '--json'], ['track', 'list', '--json'], ['history', 's-1', '--json'], ['alerts', 'flush']]) expect((await cli(args)).code, args.join(' ')).toBe(0);
     // Failures that print errors: a wrong SMTP password, rejected API credentials, a database that is not there.
-    expect((await cli(['alerts', 'test'], { SMTP_URL: `smtp://alerts:${SECRETS.smtpPassword}x@127.0.0.1:${smtp.port}` })).code).toBe(1);
+    expect((await cli(['alerts', 'test'], { SMTP_URL: `smtp://alerts:${SECRETS.smtpPassword}x@127.0.0.1:${smtp.port}?tls.rejectUnauthorized=false` })).code).toBe(1);
     expect((await cli(['scan'], { CYREXA_CLIENT_SECRET: `${SECRETS.clientSecret}-wrong` })).code).toBe(1);
     const noDb = new URL(env.DATABASE_URL ?? '');
     noDb.port = '1';

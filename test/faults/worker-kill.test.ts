@@ -61,10 +61,10 @@ function deliveredEmails(): string[][] {
   );
 }
 
-async function expectRecoveredScan(maxDuplicateEmails: number): Promise<void> {
+async function expectRecoveredScan(maxDuplicateEmails: number, deliveredWithinMs = 120_000): Promise<void> {
   // The same deployment comes back: same database, same queue prefix.
   workers.push(await startWorker(env));
-  await until('every alert delivered', async () => (await t.db.alert.count({ where: { kind: 'document', status: 'sent' } })) === CUSTOMERS.length, 120_000);
+  await until('every alert delivered', async () => (await t.db.alert.count({ where: { kind: 'document', status: 'sent' } })) === CUSTOMERS.length, deliveredWithinMs);
   await until('a completed scan', async () => (await t.db.scan.count({ where: { status: 'completed' } })) >= 1, 120_000);
   // Exactly one `appeared` event per document: nothing recorded twice.
   for (const id of CUSTOMERS) expect(await t.db.documentEvent.count({ where: { customerId: id } }), id).toBe(2);
@@ -108,6 +108,10 @@ describe('worker killed with SIGKILL', { timeout: 240_000 }, () => {
   });
 
   it('(c) while sending an email: at most one duplicate', async () => {
+    // A short claim lease (ALERT_LEASE_SECONDS): the restarted worker takes the dead worker's
+    // alerts over within seconds instead of the production 90 s. The lease also bounds the
+    // send (it is aborted before the lease runs out), so it must outlast the kill below.
+    env = { ...env, ALERT_LEASE_SECONDS: '8' };
     smtp.stall = true;
     const worker = await startWorker(env);
     await until('an email held by the SMTP server', () => smtp.stalledCount > 0);
@@ -115,6 +119,7 @@ describe('worker killed with SIGKILL', { timeout: 240_000 }, () => {
     // The server accepts the email the dead worker sent: it never learns, so it sends again.
     smtp.stall = false;
     smtp.releaseStalled();
-    await expectRecoveredScan(1);
+    // Well under the production lease of 90 s: proves the configured lease is the one in force.
+    await expectRecoveredScan(1, 60_000);
   });
 });

@@ -35,14 +35,16 @@ export class TestSmtpServer {
   }
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly options: Partial<SMTPServerOptions> = {}) {}
+  /** `starttls: true` offers STARTTLS (smtp-server's self-signed certificate); by default it is not offered. */
+  constructor(private readonly options: Partial<SMTPServerOptions> & { starttls?: boolean } = {}) {}
 
   async start(): Promise<this> {
+    const { starttls, ...options } = this.options;
     this.server = new SMTPServer({
       authOptional: true,
-      disabledCommands: ['STARTTLS'],
+      disabledCommands: starttls ? [] : ['STARTTLS'],
       logger: false,
-      ...this.options,
+      ...options,
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));

@@ -24,7 +24,7 @@ describe('parseConfig', () => {
     expect(config.cyrexa).toMatchObject({ baseUrl: 'https://gateway.cyrexa.com/customer/1.0.0', timeoutMs: 10_000, maxRps: 10, tokenHeader: undefined });
     expect(config.scan).toEqual({ checkConcurrency: 20, leaseMs: 30_000, queueLockMs: 20_000, schedule: { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } });
     expect(config.rules).toEqual({ statuses: ['expired', 'declined'], onBaseline: true });
-    expect(config.mail).toMatchObject({ smtpUrl: 'smtp://127.0.0.1:1025', from: 'kyc-monitor@localhost', to: ['compliance@example.com'], opsTo: ['compliance@example.com'], batchSeconds: 60 });
+    expect(config.mail).toMatchObject({ smtp: { url: 'smtp://127.0.0.1:1025', requireTls: false }, from: 'kyc-monitor@localhost', to: ['compliance@example.com'], opsTo: ['compliance@example.com'], batchSeconds: 60 });
     expect(config.http.port).toBe(8080);
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -88,5 +88,47 @@ describe('parseConfig', () => {
     expect(config.scan.schedule).toEqual({ kind: 'every', seconds: 30 });
     expect(problems({ ...base, ALERT_ROUTES: 'KYB:kyb@x.io' })[0]).toMatch(/^ALERT_ROUTES: entry 1/);
     expect(problems({ ...base, ALERT_TO: 'not-an-address' })[0]).toBe('ALERT_TO: "not-an-address" is not an email address');
+  });
+
+  describe('email addresses: a dot-atom local part only, nothing nodemailer would rewrite', () => {
+    const rewritten = ['a(comment)b@x.io', 'x:y@x.io', 'a..b@x.io', '.a@x.io', 'a.@x.io', '"quoted"@x.io', '"a b"@x.io', 'a\\b@x.io', 'a[b]@x.io', 'a@b@x.io', 'a@x..io', 'a@-x.io', 'ü@x.io', 'a@[127.0.0.1]', `${'a'.repeat(65)}@x.io`];
+    it.each(rewritten)('%s is a configuration error naming each variable', (address) => {
+      for (const name of ['ALERT_TO', 'OPS_ALERT_TO', 'ALERT_FROM']) {
+        const found = problems({ ...base, [name]: address }, ['mail']);
+        expect(found.some((p) => p.startsWith(name)), `${name}: ${found.join(' | ')}`).toBe(true);
+      }
+      expect(problems({ ...base, ALERT_ROUTES: `KYB=${address}` }, ['mail'])[0]).toMatch(/^ALERT_ROUTES: entry 1 \(KYB\)/);
+    });
+    it.each(['a@x.io', 'first.last@x.io', "o'brien+kyc@x.io", 'a!#$%&*/=?^_`{|}~-z@x.io', 'ops@localhost', 'A.B@Sub.X-Y.io'])('%s is accepted', (address) => {
+      expect(problems({ ...base, ALERT_TO: address, OPS_ALERT_TO: address, ALERT_FROM: address, ALERT_ROUTES: `KYB=${address}` }, ['mail'])).toEqual([]);
+    });
+  });
+
+  describe('SMTP_URL and TLS for credentials', () => {
+    it.each([
+      ['smtp://127.0.0.1:1025', false],
+      ['smtp://u:secret-pw@mail:587', true],
+      ['smtp://u@mail:587', true],
+      ['smtp://u:secret-pw@mail:587?requireTLS=false', false],
+      ['smtp://u:secret-pw@mail:587?requireTLS=true', true],
+      ['smtps://u:secret-pw@mail:465', false],
+    ])('%s → STARTTLS required: %s', (url, required) => {
+      expect(parseConfig({ ...base, SMTP_URL: url }, ['mail']).mail.smtp.requireTls).toBe(required);
+    });
+    it('rejects a requireTLS value other than true or false, without showing the URL', () => {
+      const found = problems({ ...base, SMTP_URL: 'smtp://u:secret-pw@mail:587?requireTLS=maybe' }, ['mail']);
+      expect(found).toEqual(['SMTP_URL: requireTLS must be true or false']);
+    });
+  });
+
+  describe('delivery timing (ALERT_LEASE_SECONDS, ALERT_RETRY_*)', () => {
+    it('defaults to a 90 s lease and retries from 30 s up to 1 h', () => {
+      expect(parseConfig(base, ['mail']).mail).toMatchObject({ leaseSeconds: 90, retryBaseSeconds: 30, retryMaxSeconds: 3600 });
+    });
+    it('validates each, and a cap below the base', () => {
+      expect(problems({ ...base, ALERT_LEASE_SECONDS: '0' }, ['mail'])[0]).toMatch(/^ALERT_LEASE_SECONDS must be a whole number from 2 to 3600/);
+      expect(problems({ ...base, ALERT_RETRY_BASE_SECONDS: 'soon' }, ['mail'])[0]).toMatch(/^ALERT_RETRY_BASE_SECONDS must be a whole number/);
+      expect(problems({ ...base, ALERT_RETRY_BASE_SECONDS: '600', ALERT_RETRY_MAX_SECONDS: '60' }, ['mail'])).toEqual(['ALERT_RETRY_MAX_SECONDS (60) must not be less than ALERT_RETRY_BASE_SECONDS (600)']);
+    });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { customerIdProblem, isValidCustomerId } from '../../src/domain/customer-id.js';
 import { recipientsFor, recipientsKey } from '../../src/domain/recipients.js';
 import { backoffDelay, parseRetryAfter } from '../../src/cyrexa/retry-timing.js';
-import { classifySmtpError } from '../../src/alerts/mailer.js';
+import { classifySmtpError } from '../../src/deliver/mailer.js';
 import { Secrets } from '../../src/secrets.js';
 import { missedTick, previousTick } from '../../src/scan/schedule.js';
 
@@ -48,20 +48,20 @@ describe('recipients', () => {
 
 describe('SMTP error classification', () => {
   it.each([
-    [{ responseCode: 451, code: 'EMESSAGE' }, 'retry'],
-    [{ responseCode: 421, code: 'EENVELOPE' }, 'retry'],
-    [{ code: 'ECONNECTION' }, 'retry'],
-    [{ code: 'ETIMEDOUT' }, 'retry'],
-    [{ responseCode: 550, code: 'EENVELOPE' }, 'failed'],
-    [{ responseCode: 554, code: 'EMESSAGE' }, 'failed'],
-    [{ responseCode: 535, code: 'EAUTH' }, 'retry'],
-  ])('%j → %s', (fields, disposition) => {
-    const result = classifySmtpError(Object.assign(new Error('server said no\nsecond line'), fields));
-    expect(result.ok).toBe(false);
-    if (!result.ok) {
-      expect(result.disposition).toBe(disposition);
-      expect(result.error).not.toContain('second line');
-    }
+    [{ responseCode: 451, code: 'EMESSAGE' }, 'unavailable', false],
+    [{ responseCode: 421, code: 'EENVELOPE' }, 'unavailable', false],
+    [{ code: 'ECONNECTION' }, 'unavailable', false],
+    [{ code: 'ETIMEDOUT' }, 'unavailable', false],
+    [{ responseCode: 550, code: 'EENVELOPE' }, 'refused', true],
+    [{ responseCode: 554, code: 'EMESSAGE' }, 'refused', true],
+    [{ responseCode: 535, code: 'EAUTH' }, 'authentication', false],
+    [{ code: 'EABORT' }, 'aborted', false],
+    [{ code: 'ETLS', command: 'STARTTLS', responseCode: 502, requireTls: true }, 'tls-required', false],
+    [{ code: 'ETLS', command: 'STARTTLS', responseCode: 502 }, 'unavailable', false],
+  ])('%j → %s', ({ requireTls, ...fields }: { requireTls?: boolean; code?: string; responseCode?: number; command?: string }, reason, permanent) => {
+    const result = classifySmtpError(Object.assign(new Error('server said no\nsecond line'), fields), undefined, { requireTls });
+    expect(result).toMatchObject({ reason, permanent });
+    expect(result.error).not.toContain('second line');
   });
 });
 

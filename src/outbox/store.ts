@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../store/database.js';
+import { claimAlerts, type ClaimedAlertRow } from '../sql/claim-alerts.js';
+import { recordDeliveries, type AlertStatus, type DeliveryStatus } from '../sql/record-deliveries.js';
+import { releaseAlerts } from '../sql/release-alerts.js';
+import { renewAlertClaim } from '../sql/renew-alert-claim.js';
+import { routeAlerts } from '../sql/route-alerts.js';
+import { endIncidents, raiseIncident, type Incident } from './incidents.js';
+
+// The alert outbox, delivery side: claim alerts with a lease, fan each out to its recipients once,
+// record what the SMTP server did per recipient, hand back what was not sent. Every statement
+// after the claim acts only on alerts the claim still holds (its token).
+
+export type { AlertStatus, DeliveryStatus } from '../sql/record-deliveries.js';
+
+export interface OutboxAlert {
+  id: bigint;
+  kind: string;
+  customerId: string | null;
+  purpose: string | null;
+  documentType: string | null;
+  documentName: string | null;
+  previousStatus: string | null;
+  newStatus: string | null;
+  verificationResponse: string | null;
+  subject: string | null;
+  body: string | null;
+  detectedAt: Date;
+  attempts: number;
+  /** False until a delivery pass has fanned the alert out to its recipients. */
+  routed: boolean;
+  /** Recipients still owed the alert, sorted (empty until routed). */
+  owed: readonly string[];
+}
+
+export interface Claim {
+  token: string;
+  alerts: OutboxAlert[];
+}
+
+export interface ClaimOptions {
+  limit: number;
+  leaseMs: number;
+  now: Date;
+  /** Only alerts with a greater id (the pass's previous claims). */
+  afterId?: bigint;
+  /** A person asking for delivery now: retry backoff does not apply. */
+  ignoreBackoff?: boolean;
+}
+
+export interface RecipientOutcome {
+  recipient: string;
+  status: DeliveryStatus;
+  error: string | null;
+  messageId: string | null;
+}
+
+export interface SendRecord {
+  alertIds: readonly bigint[];
+  /** One per recipient the email was for. */
+  outcomes: readonly RecipientOutcome[];
+  at: Date;
+  retryAt: Date;
+  error: string | null;
+  messageId: string | null;
+}
+
+export interface OutboxCounts {
+  pending: number;
+  failed: number;
+  sent: number;
+}
+
+export interface FailedAlert {
+  id: bigint;
+  kind: string;
+  customerId: string | null;
+  lastError: string | null;
+  detectedAt: Date;
+}
+
+export interface FailedDelivery {
+  alertId: bigint;
+  kind: string;
+  customerId: string | null;
+  recipient: string;
+  error: string | null;
+  failedAt: Date;
+}
+
+function toAlert(row: ClaimedAlertRow): OutboxAlert {
+  return {
+    id: BigInt(row.id),
+    kind: row.kind,
+    customerId: row.customer_id,
+    purpose: row.purpose,
+    documentType: row.document_type,
+    documentName: row.document_name,
+    previousStatus: row.previous_status,
+    newStatus: row.new_status,
+    verificationResponse: row.verification_response,
+    subject: row.subject,
+    body: row.body,
+    detectedAt: row.detected_at,
+    attempts: row.attempts,
+    routed: row.routed,
+    owed: row.owed,
+  };
+}
+
+export class OutboxStore {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Claims up to `limit` pending alerts, oldest first, for `leaseMs`: due ones, or all with
+   * `ignoreBackoff`. Alerts another pass holds, or whose rows another transaction has locked,
+   * are skipped, so concurrent passes claim disjoint alerts and never wait on each other.
+   */
+  async claim(options: ClaimOptions): Promise<Claim> {
+    const token = randomUUID();
+    const rows = await this.db.withClient((c) =>
+      claimAlerts(c, {
+        token,
+        now: options.now,
+        until: new Date(options.now.getTime() + options.leaseMs),
+        limit: options.limit,
+        afterId: options.afterId ?? 0n,
+        ignoreBackoff: options.ignoreBackoff ?? false,
+      }),
+    );
+    return { token, alerts: rows.map(toAlert) };
+  }
+
+  /** Fans claimed, not yet routed alerts out to these recipients (once per alert). */
+  async route(token: string, routes: ReadonlyArray<{ alertId: bigint; recipients: readonly string[] }>, at: Date): Promise<void> {
+    const pairs = routes.flatMap((r) => r.recipients.map((recipient) => ({ alertId: r.alertId, recipient })));
+    await this.db.withClient((c) => routeAlerts(c, { token, alertIds: pairs.map((p) => p.alertId), recipients: pairs.map((p) => p.recipient), at }));
+  }
+
+  /** Keeps these claimed alerts reserved until `until`. */
+  async renew(token: string, ids: readonly bigint[], until: Date): Promise<void> {
+    await this.db.withClient((c) => renewAlertClaim(c, { token, ids, until }));
+  }
+
+  /** Records one email's outcome per recipient and settles its alerts; returns each alert's status. */
+  async record(token: string, record: SendRecord): Promise<Map<bigint, AlertStatus>> {
+    const rows = await this.db.withClient((c) =>
+      recordDeliveries(c, {
+        token,
+        alertIds: record.alertIds,
+        recipients: record.outcomes.map((o) => o.recipient),
+        statuses: record.outcomes.map((o) => o.status),
+        errors: record.outcomes.map((o) => o.error),
+        messageIds: record.outcomes.map((o) => o.messageId),
+        at: record.at,
+        retryAt: record.retryAt,
+        error: record.error,
+        messageId: record.messageId,
+      }),
+    );
+    return new Map(rows.map((r) => [BigInt(r.id), r.status]));
+  }
+
+  /** Hands claimed alerts back untouched. */
+  async release(token: string, ids: readonly bigint[]): Promise<void> {
+    await this.db.withClient((c) => releaseAlerts(c, { token, ids }));
+  }
+
+  /** See `raiseIncident` (./incidents.ts). */
+  async raiseIncident(incident: Incident): Promise<boolean> {
+    return this.db.withClient((c) => raiseIncident(c, incident));
+  }
+
+  /** See `endIncidents` (./incidents.ts). */
+  async endIncidents(kinds: readonly string[]): Promise<string[]> {
+    return this.db.withClient((c) => endIncidents(c, kinds));
+  }
+
+  async counts(): Promise<OutboxCounts> {
+    const groups = await this.db.prisma.alert.groupBy({ by: ['status'], _count: { _all: true } });
+    const count = (status: string) => groups.find((g) => g.status === status)?._count._all ?? 0;
+    return { pending: count('pending'), failed: count('failed'), sent: count('sent') };
+  }
+
+  async listFailed(limit: number): Promise<FailedAlert[]> {
+    return this.db.prisma.alert.findMany({
+      where: { status: 'failed' },
+      orderBy: { id: 'desc' },
+      take: limit,
+      select: { id: true, kind: true, customerId: true, lastError: true, detectedAt: true },
+    });
+  }
+
+  /** Recipients refused for good (5xx), newest first, with the alert each was refused. */
+  async listFailedDeliveries(limit: number): Promise<FailedDelivery[]> {
+    const rows = await this.db.prisma.alertDelivery.findMany({
+      where: { status: 'failed' },
+      orderBy: [{ updatedAt: 'desc' }, { alertId: 'desc' }],
+      take: limit,
+      select: { alertId: true, recipient: true, lastError: true, updatedAt: true, alert: { select: { kind: true, customerId: true } } },
+    });
+    return rows.map((r) => ({ alertId: r.alertId, kind: r.alert.kind, customerId: r.alert.customerId, recipient: r.recipient, error: r.lastError, failedAt: r.updatedAt }));
+  }
+
+  async countFailedDeliveries(): Promise<number> {
+    return this.db.prisma.alertDelivery.count({ where: { status: 'failed' } });
+  }
+}
