@@ -17,7 +17,7 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 
 const config = parseConfig(process.env, ['database', 'redis', 'cyrexa', 'scan', 'rules', 'mail']);
 const latencies: number[] = [];
-const app = new App(config, createLogger('warn', new Secrets(config.secrets)), { onCyrexaAttempt: ({ ms }) => latencies.push(ms) });
+const app = await new App(config, createLogger('warn', new Secrets(config.secrets)), { onCyrexaAttempt: ({ ms }) => latencies.push(ms) }).load();
 try {
   const started = performance.now();
   queries = 0;

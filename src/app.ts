@@ -1,16 +1,14 @@
 import pLimit from 'p-limit';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
-import { CyrexaClient, type CyrexaClientOptions } from './cyrexa/client.js';
-import { RedisRateLimiter } from './cyrexa/rate-limit.js';
-import { createTokenProvider } from './cyrexa/token-provider.js';
+import type { CyrexaClient, CyrexaClientOptions } from './cyrexa/client.js';
 import type { Logger } from './logger.js';
 import { errorMessage } from './logger.js';
 import { Secrets } from './secrets.js';
-import { AlertDelivery } from './deliver/deliver.js';
-import { createSmtpMailer, type Mailer } from './deliver/mailer.js';
-import { Metrics } from './http/metrics.js';
-import { ScanQueues } from './schedule/queues.js';
+import type { AlertDelivery } from './deliver/deliver.js';
+import type { Mailer } from './deliver/mailer.js';
+import type { Metrics } from './http/metrics.js';
+import type { ScanQueues } from './schedule/queues.js';
 import type { CheckDependencies } from './check/check-batch.js';
 import { BATCH_SIZE, ScanLifecycle } from './scan/lifecycle.js';
 import type { OpsAlerts } from './scan/ports.js';
@@ -23,7 +21,25 @@ import { OutboxStore } from './outbox/store.js';
 import { ScanStore } from './store/scans.js';
 
 // Composition root: builds each adapter from the configuration when first asked for, and
-// disposes of them in reverse order. Commands ask only for what they use.
+// disposes of them in reverse order. Commands ask only for what they use: `load()` imports the
+// libraries of the configuration sections a command loaded (queues, HTTP client, mail,
+// metrics), so that `track add` does not pay for BullMQ and nodemailer.
+
+/** The adapter modules behind each configuration section, imported by `load()`. */
+async function importAdapters(config: PartialConfig) {
+  const [ioredis, queues, rateLimit, client, tokens, deliver, mailer, metrics] = await Promise.all([
+    config.redis ? import('ioredis') : undefined,
+    config.redis ? import('./schedule/queues.js') : undefined,
+    config.redis ? import('./cyrexa/rate-limit.js') : undefined,
+    config.cyrexa ? import('./cyrexa/client.js') : undefined,
+    config.cyrexa ? import('./cyrexa/token-provider.js') : undefined,
+    config.mail ? import('./deliver/deliver.js') : undefined,
+    config.mail ? import('./deliver/mailer.js') : undefined,
+    config.http ? import('./http/metrics.js') : undefined,
+  ]);
+  return { ioredis, queues, rateLimit, client, tokens, deliver, mailer, metrics };
+}
+type Adapters = Awaited<ReturnType<typeof importAdapters>>;
 
 type PartialConfig = Partial<Config> & Pick<Config, 'logLevel' | 'secrets'>;
 
@@ -47,6 +63,7 @@ export class RedisUnreachable extends Error {
 export class App {
   private readonly disposers: Array<{ name: string; dispose: () => Promise<void> | void }> = [];
   private readonly cache = new Map<string, unknown>();
+  private adapters: Adapters | undefined;
   readonly secrets: Secrets;
 
   constructor(
@@ -55,6 +72,18 @@ export class App {
     private readonly options: AppOptions = {},
   ) {
     this.secrets = options.secrets ?? new Secrets(config.secrets);
+  }
+
+  /** Imports what the loaded configuration sections need; call once before using the App. */
+  async load(): Promise<this> {
+    this.adapters ??= await importAdapters(this.config);
+    return this;
+  }
+
+  private adapter<K extends keyof Adapters>(name: K): NonNullable<Adapters[K]> {
+    const loaded = this.adapters?.[name];
+    if (!loaded) throw new Error(`internal: adapter "${name}" was not loaded (App.load() first, with its configuration section)`);
+    return loaded as NonNullable<Adapters[K]>;
   }
 
   private once<T>(key: string, build: () => T): T {
@@ -77,7 +106,7 @@ export class App {
   /** One ioredis connection for queues and the rate limiter (BullMQ duplicates it for blocking reads). */
   get redis(): Redis {
     return this.once('redis', () => {
-      const redis = new Redis(need(this.config.redis, 'redis').url, {
+      const redis = new (this.adapter('ioredis').Redis)(need(this.config.redis, 'redis').url, {
         maxRetriesPerRequest: null,
         connectTimeout: 10_000,
         retryStrategy: (times) => Math.min(times * 200, 5_000),
@@ -136,7 +165,7 @@ export class App {
 
   get queues(): ScanQueues {
     return this.once('queues', () => {
-      const queues = new ScanQueues(this.redis, this.queuePrefix);
+      const queues = new (this.adapter('queues').ScanQueues)(this.redis, this.queuePrefix);
       this.onClose('queues', () => queues.close());
       return queues;
     });
@@ -158,24 +187,25 @@ export class App {
   get cyrexa(): CyrexaClient {
     return this.once('cyrexa', () => {
       const c = need(this.config.cyrexa, 'cyrexa');
-      return new CyrexaClient({
+      return new (this.adapter('client').CyrexaClient)({
         baseUrl: c.baseUrl,
         tenantId: c.tenantId,
-        tokens: createTokenProvider(c.auth, c.timeoutMs),
+        tokens: this.adapter('tokens').createTokenProvider(c.auth, c.timeoutMs),
         tokenHeader: c.tokenHeader,
         timeoutMs: c.timeoutMs,
-        rateLimiter: new RedisRateLimiter(this.redis, `${this.queuePrefix}:cyrexa-rate`, c.maxRps),
+        rateLimiter: new (this.adapter('rateLimit').RedisRateLimiter)(this.redis, `${this.queuePrefix}:cyrexa-rate`, c.maxRps),
         onAttempt: (attempt) => {
-          this.metrics.observeRequest(attempt.status, attempt.ms);
+          this.metrics?.observeRequest(attempt.status, attempt.ms);
           this.options.onCyrexaAttempt?.(attempt);
         },
       });
     });
   }
 
-  /** This process's metrics; Cyrexa request latencies and check outcomes feed it. */
-  get metrics(): Metrics {
-    return this.once('metrics', () => new Metrics());
+  /** This process's metrics (with the HTTP section only); Cyrexa request latencies and check outcomes feed it. */
+  get metrics(): Metrics | undefined {
+    if (!this.config.http) return undefined;
+    return this.once('metrics', () => new (this.adapter('metrics').Metrics)());
   }
 
   get checks(): CheckDependencies {
@@ -214,7 +244,7 @@ export class App {
     return this.once('lifecycle', () => {
       const scan = need(this.config.scan, 'scan');
       const lifecycle = new ScanLifecycle({ db: this.db, checks: this.checks, ops: this.opsAlerts, log: this.log, leaseMs: scan.leaseMs, batchSize: BATCH_SIZE });
-      lifecycle.on('ended', (summary) => this.metrics.observeScan(summary.status));
+      lifecycle.on('ended', (summary) => this.metrics?.observeScan(summary.status));
       return lifecycle;
     });
   }
@@ -222,7 +252,7 @@ export class App {
   get mailer(): Mailer {
     return this.once('mailer', () => {
       // The server's replies are scrubbed as they arrive: they can echo what we sent.
-      const mailer = createSmtpMailer(need(this.config.mail, 'mail').smtp, { scrub: (text) => this.secrets.scrub(text) });
+      const mailer = this.adapter('mailer').createSmtpMailer(need(this.config.mail, 'mail').smtp, { scrub: (text) => this.secrets.scrub(text) });
       this.onClose('mailer', () => mailer.close());
       return mailer;
     });
@@ -231,7 +261,7 @@ export class App {
   get delivery(): AlertDelivery {
     return this.once('delivery', () => {
       const m = need(this.config.mail, 'mail');
-      return new AlertDelivery(
+      return new (this.adapter('deliver').AlertDelivery)(
         this.outbox,
         this.mailer,
         {

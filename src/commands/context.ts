@@ -68,6 +68,7 @@ export async function runCommand<S extends Section>(
       });
       if (pending.length) throw new CommandError(`the database lacks ${pending.length} migration(s): run \`kyc-monitor migrate\` first`);
     }
+    await app.load();
     return await fn({ config, app, log, out: writeOut, signal: controller.signal });
   } catch (error) {
     const code = error instanceof CommandError ? error.exitCode : EXIT_FAILURE;

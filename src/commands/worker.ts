@@ -13,6 +13,8 @@ import { EXIT_OK, runCommand } from './context.js';
 export function workerCommand(): Promise<number> {
   return runCommand(ALL_SECTIONS, async ({ app, config, log, signal }) => {
     const schedule = config.scan.schedule;
+    const metrics = app.metrics;
+    if (!metrics) throw new Error('internal: the worker loads the http section, and with it the metrics');
     const startedAt = new Date();
     const caughtUp = new Set<number>();
     const recovery = () => ({ queues: app.queues, db: app.db, lifecycle: app.lifecycle, schedule, log });
@@ -58,12 +60,12 @@ export function workerCommand(): Promise<number> {
           const last = await app.scans.lastCompleted();
           const since = last?.startedAt ?? startedAt;
           const overdue = isOverdue(schedule, since, new Date());
-          app.metrics.setOverdue(overdue);
+          metrics.setOverdue(overdue);
           if (overdue) log.warn({ lastCompletedAt: last?.finishedAt?.toISOString() ?? null }, 'scans are overdue: no scan has completed for two scheduled ticks');
         },
         async startHttp() {
           if (config.http.port === 0) return null;
-          app.metrics.readFrom({
+          metrics.readFrom({
             alertCounts: () => app.outbox.counts(),
             trackedCustomers: () => app.customers.countActive(),
             lastCompletedScanAt: async () => (await app.scans.lastCompleted())?.finishedAt ?? null,
@@ -79,7 +81,7 @@ export function workerCommand(): Promise<number> {
               },
               pendingMigrations: () => pendingMigrations(config.database.url),
             },
-            app.metrics.registry,
+            metrics.registry,
             log,
           );
         },

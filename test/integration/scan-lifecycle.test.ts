@@ -29,7 +29,7 @@ beforeAll(async () => {
     },
     ALL_SECTIONS,
   );
-  app = new App(config, pino({ level: 'silent' }));
+  app = await new App(config, pino({ level: 'silent' })).load();
 });
 afterAll(async () => {
   await app.close();
