@@ -1,4 +1,3 @@
-import { KNOWN_STATUSES } from '../domain/documents.js';
 
 // Deterministic generated customers for the sandbox: the same seed gives the same customers,
 // and each document's status moves on at its own pace as epochs pass.
@@ -91,4 +90,3 @@ export function generatedDocuments(seed: number, id: string, epoch: number): San
   return docs;
 }
 
-export const SANDBOX_STATUSES = KNOWN_STATUSES;

@@ -70,6 +70,10 @@ describe('migrations', () => {
       expect(a.structure.filter((line) => !partial.includes(line))).toEqual(b.structure);
       expect(b.checks).toEqual([]);
       expect(a.checks).toEqual([
+        'alert_deliveries.alert_deliveries_status_check',
+        'alerts.alerts_kind_check',
+        'alerts.alerts_shape_check',
+        'alerts.alerts_status_check',
         'document_events.document_events_kind_check',
         'scans.scans_running_slot_check',
         'scans.scans_status_check',
