@@ -58,7 +58,7 @@ export async function seedSnapshots(run: BenchRun, customers: number): Promise<v
       const writes: CheckWrite[] = [];
       for (let i = start; i < Math.min(customers, start + 1000); i++) {
         const id = customerIdFor(i);
-        const diff = diffDocuments(null, parseGetDocuments({ documents: generatedDocuments(1, id, 0) }, id));
+        const diff = diffDocuments(null, parseGetDocuments({ documents: generatedDocuments(1, id, 0) }, id, 'bench-tenant'));
         writes.push({ customerId: id, expectedVersion: 0, isBaseline: true, scanId: null, next: diff.next, changes: diff.changes, alerting: [], at });
       }
       const { conflicts } = await store.saveMany(writes);

@@ -26,6 +26,8 @@ export interface CyrexaConfig {
   tokenHeader: string | undefined;
   timeoutMs: number;
   maxRps: number;
+  /** Longest Retry-After honoured before a retry. */
+  maxRetryAfterMs: number;
 }
 export type ScanSchedule = { kind: 'cron'; pattern: string; timezone: string } | { kind: 'every'; seconds: number };
 export interface ScanConfig {
@@ -80,6 +82,7 @@ const DEFAULTS = {
   CYREXA_BASE_URL: 'https://gateway.cyrexa.com/customer/1.0.0',
   CYREXA_TIMEOUT_MS: '10000',
   CYREXA_MAX_RPS: '10',
+  CYREXA_MAX_RETRY_AFTER_SECONDS: '60',
   CHECK_CONCURRENCY: '20',
   SCAN_CRON: '0 6 * * *',
   SCAN_TIMEZONE: 'UTC',
@@ -270,6 +273,7 @@ function parseCyrexa(r: Reader): CyrexaConfig {
     tokenHeader: r.string('CYREXA_TOKEN'),
     timeoutMs: r.int('CYREXA_TIMEOUT_MS', DEFAULTS.CYREXA_TIMEOUT_MS, 100, 600_000),
     maxRps: r.int('CYREXA_MAX_RPS', DEFAULTS.CYREXA_MAX_RPS, 1, 100_000),
+    maxRetryAfterMs: r.int('CYREXA_MAX_RETRY_AFTER_SECONDS', DEFAULTS.CYREXA_MAX_RETRY_AFTER_SECONDS, 0, 3_600) * 1000,
   };
 }
 
