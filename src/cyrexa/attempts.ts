@@ -59,7 +59,8 @@ export class Attempts {
       throw new RedirectRefused(response.status);
     }
     this.body = await readBody(response, response.ok ? this.options.maxBodyBytes : (this.options.maxErrorBodyBytes ?? 64 * 1024));
-    return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+    // The headers matter to ky only for a retry decision (Retry-After): not worth a copy on success.
+    return new Response(null, { status: response.status, statusText: response.statusText, ...(response.ok ? {} : { headers: response.headers }) });
   };
 }
 

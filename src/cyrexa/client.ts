@@ -37,6 +37,16 @@ export interface CyrexaClientOptions {
   secrets?: Secrets;
 }
 
+/** What the hooks of one call share (ky hands every hook the call's `context`). */
+interface CallContext {
+  attempts: Attempts;
+  signal: AbortSignal | undefined;
+}
+
+function call(options: { context: Record<string, unknown> }): CallContext {
+  return options.context as unknown as CallContext;
+}
+
 export interface DocumentsSource {
   getDocuments(customerId: string, signal?: AbortSignal): Promise<ApiDocument[]>;
 }
@@ -72,12 +82,19 @@ export class CyrexaClient implements DocumentsSource {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
     };
+    // Everything the same for every call lives here, once: per call, ky merges only what differs.
     this.http = ky.create({
       timeout: options.timeoutMs,
       throwHttpErrors: true,
       // A redirect could carry our credentials to another origin: never follow one.
       redirect: 'manual',
       headers: { tenantId: options.tenantId, accept: 'application/json' },
+      hooks: {
+        // The first attempt is prepared before ky is called (a hook costs every request an options copy).
+        beforeRetry: [({ request, options: o }) => this.prepareRetry(request, call(o))],
+        // A static token cannot be replaced: then nothing is to be done on a 401 (and no hook runs).
+        afterResponse: options.tokens.refreshable ? [({ response, options: o }) => this.refreshOnce(response, call(o).attempts)] : [],
+      },
     });
   }
 
@@ -90,6 +107,7 @@ export class CyrexaClient implements DocumentsSource {
     if (problem !== null) throw new CyrexaError(`customer id ${displayId(customerId)} ${problem}`, { reason: 'invalid-customer-id', retryable: false });
     const attempts = new Attempts(this.attemptOptions);
     try {
+      await this.prepare(attempts, signal);
       await this.http.get(this.documentsUrl(customerId), this.callOptions(attempts, signal));
     } catch (error) {
       if (signal?.aborted) throw error;
@@ -105,34 +123,42 @@ export class CyrexaClient implements DocumentsSource {
   }
 
   private callOptions(attempts: Attempts, signal: AbortSignal | undefined): Options {
-    const prepare = async ({ request }: { request: Request }) => {
-      attempts.token = await this.token();
-      // The shared limit counts every attempt: a retry is a request like any other.
-      await this.rateLimiter.acquire(signal);
-      request.headers.set('authorization', `Bearer ${attempts.token}`);
-      request.headers.set('token', this.options.tokenHeader ?? attempts.token);
-    };
+    const context: CallContext = { attempts, signal };
     return {
       ...(signal ? { signal } : {}),
+      headers: this.credentials(attempts.token),
       fetch: attempts.fetch,
+      context: context as unknown as Record<string, unknown>,
       retry: {
         ...this.retry,
         // Transient retries stop at maxRetries, the refresh's retry not counted.
         shouldRetry: ({ retryCount }) => (retryCount > this.maxRetries + (attempts.refreshed ? 1 : 0) ? false : undefined),
       },
-      hooks: {
-        beforeRequest: [prepare],
-        beforeRetry: [prepare],
-        afterResponse: [
-          ({ response }) => {
-            const rejected = response.status === 401 || response.status === 403;
-            if (!rejected || attempts.refreshed || !this.options.tokens.invalidate(attempts.token)) return undefined;
-            attempts.refreshed = true;
-            return ky.retry({ code: 'TOKEN_REFRESHED', delay: 0 });
-          },
-        ],
-      },
     };
+  }
+
+  /** Before every attempt, the first and each retry: the token to send, and a slot of the shared rate limit. */
+  private async prepare(attempts: Attempts, signal: AbortSignal | undefined): Promise<void> {
+    attempts.token = await this.token();
+    // The shared limit counts every attempt: a retry is a request like any other.
+    await this.rateLimiter.acquire(signal);
+  }
+
+  private async prepareRetry(request: Request, { attempts, signal }: CallContext): Promise<void> {
+    await this.prepare(attempts, signal);
+    for (const [name, value] of Object.entries(this.credentials(attempts.token))) request.headers.set(name, value);
+  }
+
+  private credentials(token: string): Record<string, string> {
+    return { authorization: `Bearer ${token}`, token: this.options.tokenHeader ?? token };
+  }
+
+  /** The API rejected our token: once per call, a new one is fetched (by prepare) and the request retried. */
+  private refreshOnce(response: Response, attempts: Attempts): ReturnType<typeof ky.retry> | undefined {
+    const rejected = response.status === 401 || response.status === 403;
+    if (!rejected || attempts.refreshed || !this.options.tokens.invalidate(attempts.token)) return undefined;
+    attempts.refreshed = true;
+    return ky.retry({ code: 'TOKEN_REFRESHED', delay: 0 });
   }
 
   /** The access token to send; a token endpoint that refuses our client is a credentials failure. */

@@ -67,12 +67,16 @@ export class TokenError extends CyrexaError {
   override name = 'TokenError';
 }
 
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || status >= 500;
-}
+/**
+ * Answers a later attempt may not get: timeouts, rate limits, and the server errors that mean
+ * "not now" (501 and 505 mean "never"; 520–524 are a CDN's "the origin did not answer").
+ * A short list: ky copies it several times per request.
+ */
+export const RETRYABLE_STATUSES: readonly number[] = [408, 425, 429, 500, 502, 503, 504, 507, 520, 521, 522, 523, 524];
 
-/** Every status isRetryableStatus accepts, as the list ky's `retry.statusCodes` wants. */
-export const RETRYABLE_STATUSES: readonly number[] = [408, 425, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUSES.includes(status);
+}
 
 /** One line of an opaque error body, short enough for a log line. Scrub secrets before, not after: a cut could split one. */
 export function bodySnippet(body: string): string {

@@ -14,9 +14,12 @@ export interface TokenProvider {
   getToken(): Promise<string>;
   /** The API rejected `token`: the next getToken fetches a new one. False when no other token can be had. */
   invalidate(token: string): boolean;
+  /** Whether invalidate can ever give another token. */
+  readonly refreshable: boolean;
 }
 
 export class StaticTokenProvider implements TokenProvider {
+  readonly refreshable = false;
   constructor(private readonly token: string) {}
   getToken(): Promise<string> {
     return Promise.resolve(this.token);
@@ -51,6 +54,7 @@ const TOKEN_ATTEMPTS = 3;
 const MAX_TOKEN_BODY_BYTES = 64 * 1024;
 
 export class ClientCredentialsTokenProvider implements TokenProvider {
+  readonly refreshable = true;
   private cached: { token: string; refreshAt: number } | undefined;
   private inflight: Promise<string> | undefined;
   private readonly now: () => number;
