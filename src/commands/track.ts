@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { customerIdProblem, displayId } from '../domain/customer-id.js';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { CommandError, EXIT_OK, EXIT_USAGE, runCommand } from './context.js';
+import { CommandError, EXIT_OK, EXIT_USAGE, runCommand, writeErr } from './context.js';
 
 // track add / remove / list / import.
 
@@ -17,7 +17,7 @@ export function rejectInvalidIds(ids: readonly string[]): number | null {
     const problem = customerIdProblem(id);
     return problem === null ? [] : [`customer id ${displayId(id)} ${problem}`];
   });
-  for (const problem of problems) process.stderr.write(`kyc-monitor: ${problem}\n`);
+  for (const problem of problems) writeErr(problem);
   return problems.length ? EXIT_USAGE : null;
 }
 
@@ -192,8 +192,8 @@ export function trackImport(source: string, options: { skipInvalid?: boolean }):
       });
       const spoolPath = path.join(dir, 'ids');
       const { valid, problems, invalid } = await readImport(input, spoolPath);
-      for (const p of problems) process.stderr.write(`kyc-monitor: line ${p.line}: ${p.message}\n`);
-      if (invalid > problems.length) process.stderr.write(`kyc-monitor: … and ${invalid - problems.length} more invalid line(s)\n`);
+      for (const p of problems) writeErr(`line ${p.line}: ${p.message}`);
+      if (invalid > problems.length) writeErr(`… and ${invalid - problems.length} more invalid line(s)`);
       if (invalid > 0 && !options.skipInvalid) {
         throw new CommandError(`${invalid} invalid line(s): nothing imported (fix them, or use --skip-invalid to import the ${valid} valid id(s))`, EXIT_USAGE);
       }

@@ -172,3 +172,40 @@ describe('hostile document fields', () => {
     expect(cells).toContain(`'@SUM(1+1)\n-2+3`);
   });
 });
+
+describe('control characters from the API in human-readable output', () => {
+  // ESC [2J (clear screen), CR, BEL, an OSC 52 clipboard write, a C1 CSI, a bidi override, DEL.
+  const HOSTILE = 'x\u001b[2J\ry\u0007\u001b]52;c;aGVsbG8=\u0007z\u009b31m\u202Eevil\u007f';
+  /** Every character a terminal may act on, but the line break and tab. */
+  // eslint-disable-next-line no-control-regex
+  const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  it('history and track list neutralise them; --json keeps the exact stored value', async () => {
+    await t.db.trackedCustomer.create({ data: { customerId: 'ctl-1' } });
+    sandbox.setDocuments('ctl-1', [{ purpose: `KYC${HOSTILE}`, name: `name${HOSTILE}`, documentType: `Passport${HOSTILE}`, location: '/c', verificationResponse: `resp${HOSTILE}`, status: `verified${HOSTILE}` }]);
+    const scan = await runCli(['scan', '--json'], env);
+    expect(scan.code, scan.stderr).toBe(0);
+    await t.db.trackedCustomer.update({ where: { customerId: 'ctl-1' }, data: { lastError: `last error${HOSTILE}` } });
+
+    const history = await runCli(['history', 'ctl-1'], env);
+    expect(history.code, history.stderr).toBe(0);
+    expect(history.stdout).toContain('verified');
+    expect(history.stdout).not.toMatch(RAW_CONTROL);
+    const list = await runCli(['track', 'list'], env);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('last error');
+    expect(list.stdout).not.toMatch(RAW_CONTROL);
+
+    const historyJson = JSON.parse((await runCli(['history', 'ctl-1', '--json'], env)).stdout) as { events: Array<{ name: string; newStatus: string; verificationResponse: string }> };
+    expect(historyJson.events[0]).toMatchObject({ name: `name${HOSTILE}`, newStatus: `verified${HOSTILE}`, verificationResponse: `resp${HOSTILE}` });
+    const listJson = JSON.parse((await runCli(['track', 'list', '--json'], env)).stdout) as Array<{ customerId: string; lastError: string }>;
+    expect(listJson.find((c) => c.customerId === 'ctl-1')?.lastError).toBe(`last error${HOSTILE}`);
+  });
+
+  it('the kyc-monitor: lines on stderr neutralise them too', async () => {
+    const result = await runCli(['scan'], { ...env, SCAN_TIMEZONE: `Mars${HOSTILE}` });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^kyc-monitor: configuration: SCAN_TIMEZONE/m);
+    expect(result.stderr).not.toMatch(RAW_CONTROL);
+  });
+});
