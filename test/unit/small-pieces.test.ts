@@ -4,7 +4,6 @@ import { recipientsFor, recipientsKey } from '../../src/domain/recipients.js';
 import { classifySmtpError } from '../../src/alerts/mailer.js';
 import { Secrets } from '../../src/secrets.js';
 import { parseConfig } from '../../src/config.js';
-import { missedTick, previousTick } from '../../src/scan/schedule.js';
 
 describe('customer ids (SPEC §3)', () => {
   it.each(['a', 'A1', '0', 'cust-000001', 'a.b_c-d', 'x'.repeat(128)])('accepts %s', (id) => expect(isValidCustomerId(id)).toBe(true));
@@ -69,19 +68,5 @@ describe('secret scrubbing', () => {
     const secrets = new Secrets(['abcd']);
     secrets.remember('abcdefgh');
     expect(secrets.scrub('x abcdefgh y abcd')).toBe('x [REDACTED] y [REDACTED]');
-  });
-});
-
-describe('schedule arithmetic', () => {
-  const now = new Date('2026-11-25T08:00:00Z');
-  it('finds the previous cron tick in the configured zone', () => {
-    expect(previousTick({ kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' }, now).toISOString()).toBe('2026-11-25T06:00:00.000Z');
-    expect(previousTick({ kind: 'cron', pattern: '0 6 * * *', timezone: 'Europe/Berlin' }, now).toISOString()).toBe('2026-11-25T05:00:00.000Z');
-  });
-  it('calls a tick missed only when no scan started since it', () => {
-    const schedule = { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } as const;
-    expect(missedTick(schedule, new Date('2026-11-25T06:00:01Z'), now)).toBeNull();
-    expect(missedTick(schedule, new Date('2026-11-24T06:00:01Z'), now)?.toISOString()).toBe('2026-11-25T06:00:00.000Z');
-    expect(missedTick(schedule, null, now)).not.toBeNull();
   });
 });
