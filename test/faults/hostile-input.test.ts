@@ -70,15 +70,46 @@ describe('hostile import files', () => {
     await t.db.trackedCustomer.deleteMany();
   });
 
-  it('an empty file and a missing file', async () => {
+  it('an empty input (a failed download in a pipe), a missing file', async () => {
     const empty = path.join(dir, 'empty.csv');
     writeFileSync(empty, '');
-    const result = await runCli(['track', 'import', empty], env);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/nothing imported/);
+    for (const [args, input] of [[['track', 'import', empty], undefined], [['track', 'import', '-'], ''], [['track', 'import', '-'], '\n\n']] as const) {
+      const result = await runCli([...args], env, input);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/no customer ids in the input: nothing imported/);
+    }
     const missing = await runCli(['track', 'import', path.join(dir, 'nope.csv')], env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read .*nope\.csv: ENOENT/);
+  });
+
+  it.each([
+    ['id', 'ID\nh-1\nh-2\n'],
+    ['customer_id', 'customer_id\r\nh-1\r\nh-2\r\n'],
+    ['customer', 'Customer\nh-1\nh-2'],
+    ['customerId with a BOM', '\uFEFFcustomerId\nh-1\nh-2\n'],
+    ['CUSTOMERID among other columns', 'name,CUSTOMERID,note\n"Doe, Jane",h-1,"said ""hi"""\nBob,h-2,\n'],
+  ])('recognises a header named %s', async (_what, content) => {
+    const result = await runCli(['track', 'import', '-'], env, content);
+    expect(result.code, result.stderr).toBe(0);
+    expect((await t.db.trackedCustomer.findMany({ orderBy: { customerId: 'asc' } })).map((c) => c.customerId)).toEqual(['h-1', 'h-2']);
+    await t.db.trackedCustomer.deleteMany();
+  });
+
+  it('refuses a CSV without a recognisable id column, naming its columns and the accepted names', async () => {
+    const result = await runCli(['track', 'import', '-'], env, 'name,client_ref\nBob,h-1\n');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/columns are "name", "client_ref"/);
+    expect(result.stderr).toMatch(/customerId, customer_id, customer or id/);
+    expect(result.stderr).toMatch(/nothing imported/);
+    expect(await t.db.trackedCustomer.count()).toBe(0);
+  });
+
+  it('reports malformed CSV by line and goes on', async () => {
+    const result = await runCli(['track', 'import', '-'], env, 'customerId,note\nq-1,"fine"\nq-2,"bad"quote\nq-3,ok\n');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/line 3: not valid CSV/);
+    expect(result.stderr).toMatch(/1 invalid line\(s\): nothing imported \(.*2 valid id/);
   });
 
   it('streams a 1 GB input (one endless line, then long lines) in bounded memory', { timeout: 300_000 }, async () => {
