@@ -2,8 +2,8 @@
 // attempt, so that ky's per-attempt `timeout` covers the body too (a trickled body times out
 // and is retried like a silent server) and a body is never larger than allowed. ky then gets a
 // body-less copy of the answer: its status and headers are all it needs for its retry
-// decisions, and the text is kept here, read once (a body that streams through ky's clones
-// costs more than the rest of the request).
+// decisions, and the text is kept here, read once (handing the body on in a new Response, read
+// again through ky, cost about a tenth of a request's CPU).
 
 export type AttemptStatus = number | 'network' | 'timeout';
 
