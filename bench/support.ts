@@ -57,7 +57,7 @@ export async function seedSnapshots(run: BenchRun, customers: number): Promise<v
       const writes: CheckResult[] = [];
       for (let i = start; i < Math.min(customers, start + 1000); i++) {
         const id = customerIdFor(i);
-        const diff = diffDocuments(null, parseGetDocuments({ documents: generatedDocuments(1, id, 0) }, id));
+        const diff = diffDocuments(null, parseGetDocuments({ documents: generatedDocuments(1, id, 0) }, id, 'bench-tenant'));
         writes.push({ kind: 'changed', customerId: id, expectedVersion: 0, baseline: true, diff, alerting: [] });
       }
       const tally = await db.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 0 }, at, writes, false));

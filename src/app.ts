@@ -190,9 +190,11 @@ export class App {
       return new (this.adapter('client').CyrexaClient)({
         baseUrl: c.baseUrl,
         tenantId: c.tenantId,
-        tokens: this.adapter('tokens').createTokenProvider(c.auth, c.timeoutMs),
+        tokens: this.adapter('tokens').createTokenProvider(c.auth, { timeoutMs: c.timeoutMs, secrets: this.secrets, maxRetryAfterMs: c.maxRetryAfterMs }),
         tokenHeader: c.tokenHeader,
         timeoutMs: c.timeoutMs,
+        maxRetryAfterMs: c.maxRetryAfterMs,
+        secrets: this.secrets,
         rateLimiter: new (this.adapter('rateLimit').RedisRateLimiter)(this.redis, `${this.queuePrefix}:cyrexa-rate`, c.maxRps),
         onAttempt: (attempt) => {
           this.metrics?.observeRequest(attempt.status, attempt.ms);

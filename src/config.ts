@@ -4,6 +4,10 @@ import { z } from 'zod';
 import { addressProblem, isValidPurposeKey, parseRecipients, type AlertRoutes } from './domain/recipients.js';
 import { parseSmtpUrl, type SmtpSettings } from './domain/smtp-url.js';
 
+import type { ScanSchedule } from './domain/schedule.js';
+
+export type { ScanSchedule };
+
 // The only module that reads the environment. parseConfig takes it as a parameter, checks only
 // the sections a command needs, and reports every problem at once.
 
@@ -27,8 +31,9 @@ export interface CyrexaConfig {
   tokenHeader: string | undefined;
   timeoutMs: number;
   maxRps: number;
+  /** Longest Retry-After honoured before a retry. */
+  maxRetryAfterMs: number;
 }
-export type ScanSchedule = { kind: 'cron'; pattern: string; timezone: string } | { kind: 'every'; seconds: number };
 export interface ScanConfig {
   checkConcurrency: number;
   schedule: ScanSchedule;
@@ -90,6 +95,7 @@ const DEFAULTS = {
   CYREXA_BASE_URL: 'https://gateway.cyrexa.com/customer/1.0.0',
   CYREXA_TIMEOUT_MS: '10000',
   CYREXA_MAX_RPS: '10',
+  CYREXA_MAX_RETRY_AFTER_SECONDS: '60',
   CHECK_CONCURRENCY: '20',
   SCAN_CRON: '0 6 * * *',
   SCAN_TIMEZONE: 'UTC',
@@ -285,6 +291,7 @@ function parseCyrexa(r: Reader): CyrexaConfig {
     tokenHeader: r.string('CYREXA_TOKEN'),
     timeoutMs: r.int('CYREXA_TIMEOUT_MS', DEFAULTS.CYREXA_TIMEOUT_MS, 100, 600_000),
     maxRps: r.int('CYREXA_MAX_RPS', DEFAULTS.CYREXA_MAX_RPS, 1, 100_000),
+    maxRetryAfterMs: r.int('CYREXA_MAX_RETRY_AFTER_SECONDS', DEFAULTS.CYREXA_MAX_RETRY_AFTER_SECONDS, 0, 3_600) * 1000,
   };
 }
 

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Secrets } from '../secrets.js';
 import { loadCheckStates } from '../sql/load-check-states.js';
 import type { Database } from '../store/database.js';
-import { CredentialsRejected, failureReason, type CheckObserver, type DocumentsSource } from './ports.js';
+import { failureReason, isCredentialsRejected, type CheckObserver, type DocumentsSource } from './ports.js';
 import { toCustomerState, type CustomerState } from './stored-state.js';
 import { writeWithFallback, type CheckResult, type WriteTally } from './write-results.js';
 
@@ -52,8 +52,8 @@ export const MAX_DOCUMENTS_LOADED = 20_000;
 export const MAX_DOCUMENTS_PER_WRITE = 5_000;
 
 /**
- * Returns null when the batch's scan is no longer running (nothing checked). Throws
- * CredentialsRejected after writing what was checked, when the API refused our credentials;
+ * Returns null when the batch's scan is no longer running (nothing checked). Throws the
+ * source's credentials-rejected error after writing what was checked (see ports.ts);
  * throws the signal's reason after writing what was checked, when aborted.
  */
 export async function checkBatch(deps: CheckDependencies, batch: Batch, signal?: AbortSignal): Promise<BatchOutcome | null> {
@@ -128,7 +128,7 @@ export async function checkBatch(deps: CheckDependencies, batch: Batch, signal?:
   // a second run would find again); a stopped batch is run again and skips what it wrote.
   await write(!stopped.aborted);
   await writing;
-  if (rejected) throw new CredentialsRejected(rejected.message, { cause: rejected });
+  if (rejected) throw rejected;
   if (signal?.aborted) throw signal.reason;
   return outcome;
 }
@@ -141,11 +141,11 @@ async function check(deps: CheckDependencies, state: CustomerState, scanId: stri
     documents = await deps.source.getDocuments(state.customerId, signal);
   } catch (error) {
     if (signal.aborted) return null;
-    const reason = failureReason(error);
-    if (reason === 'credentials') {
-      onRejected(error as Error);
+    if (isCredentialsRejected(error)) {
+      onRejected(error);
       return null;
     }
+    const reason = failureReason(error);
     const message = deps.secrets.scrub(error instanceof Error ? error.message : String(error));
     deps.log.warn({ customerId: state.customerId, reason, err: message }, 'customer check failed');
     return { kind: 'failed', customerId: state.customerId, error: message, reason };

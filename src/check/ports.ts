@@ -7,7 +7,7 @@ export interface DocumentsSource {
   /**
    * The customer's documents. A failure carries a `reason` naming its kind in one word
    * (`unreachable`, `timeout`, `http-404`, `invalid-response`, `tenant-mismatch` …);
-   * `credentials` means the API refused our credentials: no customer can be checked.
+   * `credentials-rejected` means the API refused our credentials: no customer can be checked.
    */
   getDocuments(customerId: string, signal?: AbortSignal): Promise<ApiDocument[]>;
 }
@@ -17,9 +17,11 @@ export function failureReason(error: unknown): string {
   return typeof reason === 'string' && reason !== '' ? reason : 'error';
 }
 
-/** The API refused our credentials: the scan cannot go on. */
-export class CredentialsRejected extends Error {
-  override name = 'CredentialsRejected';
+/** The failure reason that stops a scan: the API refused our credentials, no customer can be checked. */
+export const CREDENTIALS_REJECTED = 'credentials-rejected';
+
+export function isCredentialsRejected(error: unknown): error is Error {
+  return error instanceof Error && failureReason(error) === CREDENTIALS_REJECTED;
 }
 
 /** Told the outcome of every check (metrics). */

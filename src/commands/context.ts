@@ -1,6 +1,7 @@
 import { ConfigError, parseConfig, processEnv, type ConfigFor, type Section } from '../config.js';
 import { App } from '../app.js';
 import { createLogger, errorMessage, type Logger } from '../logger.js';
+import { printable } from '../domain/text.js';
 import { Secrets } from '../secrets.js';
 import { pendingMigrations } from '../store/migrations.js';
 
@@ -33,8 +34,18 @@ export interface RunOptions {
   requireMigrated?: boolean;
 }
 
+/**
+ * Every command's output goes through here: text from outside (document fields, API errors)
+ * must not drive the terminal. `printable` keeps a JSON document exact (its escapes are JSON's).
+ */
 export function writeOut(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  const safe = printable(text);
+  process.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
+}
+
+/** One `kyc-monitor: …` line on stderr, neutralised like writeOut. */
+export function writeErr(line: string): void {
+  process.stderr.write(`kyc-monitor: ${printable(line)}\n`);
 }
 
 /** Loads configuration, runs `fn`, closes everything, and returns the exit code. */
@@ -48,7 +59,7 @@ export async function runCommand<S extends Section>(
     config = parseConfig(processEnv(), sections);
   } catch (error) {
     if (error instanceof ConfigError) {
-      for (const problem of error.problems) process.stderr.write(`kyc-monitor: configuration: ${problem}\n`);
+      for (const problem of error.problems) writeErr(`configuration: ${problem}`);
       return EXIT_USAGE;
     }
     throw error;
@@ -73,7 +84,7 @@ export async function runCommand<S extends Section>(
   } catch (error) {
     const code = error instanceof CommandError ? error.exitCode : EXIT_FAILURE;
     const message = error instanceof CommandError ? error.message : describeFailure(error);
-    process.stderr.write(`kyc-monitor: ${scrub(message)}\n`);
+    writeErr(scrub(message));
     log.debug({ err: { name: (error as Error).name, message: scrub(errorMessage(error)) } }, 'command failed');
     return code;
   } finally {

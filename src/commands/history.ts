@@ -17,7 +17,8 @@ export async function historyCommand(customerId: string, options: { json?: boole
     if (events.length === 0) out(`no document events for ${customerId} yet`);
     for (const e of events) {
       const change = e.kind === 'status_changed' ? `${e.previousStatus} → ${e.newStatus}` : e.kind === 'appeared' ? `appeared ${e.newStatus}${e.baseline ? ' (baseline)' : ''}` : `removed (was ${e.previousStatus})`;
-      out(`${e.detectedAt.toISOString()}  ${e.purpose} ${e.documentType} ${JSON.stringify(e.name)}: ${change}`);
+      const response = e.verificationResponse ? ` (verification response ${JSON.stringify(e.verificationResponse)})` : '';
+      out(`${e.detectedAt.toISOString()}  ${e.purpose} ${e.documentType} ${JSON.stringify(e.name)}: ${change}${response}`);
     }
     return EXIT_OK;
   }, { requireMigrated: true });

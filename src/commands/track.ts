@@ -1,13 +1,11 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { once } from 'node:events';
 import { customerIdProblem, displayId } from '../domain/customer-id.js';
-import { parse as parseCsv } from 'csv-parse/sync';
-import { CommandError, EXIT_OK, EXIT_USAGE, runCommand } from './context.js';
+import { ImportRefused, readIds } from '../import/read-ids.js';
+import { CommandError, EXIT_OK, EXIT_USAGE, runCommand, writeErr } from './context.js';
 
 // track add / remove / list / import.
 
@@ -17,7 +15,7 @@ export function rejectInvalidIds(ids: readonly string[]): number | null {
     const problem = customerIdProblem(id);
     return problem === null ? [] : [`customer id ${displayId(id)} ${problem}`];
   });
-  for (const problem of problems) process.stderr.write(`kyc-monitor: ${problem}\n`);
+  for (const problem of problems) writeErr(problem);
   return problems.length ? EXIT_USAGE : null;
 }
 
@@ -75,108 +73,6 @@ export function trackList(options: { json?: boolean; failing?: boolean; all?: bo
   }, { requireMigrated: true });
 }
 
-interface ImportProblem {
-  line: number;
-  message: string;
-}
-
-const MAX_PROBLEMS_SHOWN = 50;
-
-/**
- * Reads ids one per line, or CSV with a customerId column, streaming: a file of any size is
- * validated in one pass while the valid ids are spooled to a temporary file, then imported
- * from there in chunks. Nothing is imported when any line is invalid, unless skipInvalid.
- */
-export async function readImport(input: Readable, spoolPath: string): Promise<{ valid: number; problems: ImportProblem[]; invalid: number }> {
-  const spool = createWriteStream(spoolPath);
-  let lineNo = 0;
-  let column: number | null = null;
-  let csv = false;
-  let valid = 0;
-  let invalid = 0;
-  const problems: ImportProblem[] = [];
-  const problem = (line: number, message: string) => {
-    invalid++;
-    if (problems.length < MAX_PROBLEMS_SHOWN) problems.push({ line, message });
-  };
-  for await (const { text: raw, tooLong } of boundedLines(input)) {
-    lineNo++;
-    if (tooLong) {
-      problem(lineNo, `line longer than ${MAX_LINE_CHARS} characters`);
-      continue;
-    }
-    const line = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-    if (lineNo === 1) {
-      const header = parseCsvLine(line).map((h) => h.trim());
-      const index = header.findIndex((h) => h.toLowerCase() === 'customerid');
-      if (index >= 0) {
-        csv = true;
-        column = index;
-        continue;
-      }
-    }
-    if (line.trim() === '') continue;
-    let id: string;
-    if (csv) {
-      const cells = parseCsvLine(line);
-      id = (cells[column ?? 0] ?? '').trim();
-    } else {
-      id = line.trim();
-    }
-    const why = customerIdProblem(id);
-    if (why !== null) {
-      problem(lineNo, `customer id ${displayId(id)} ${why}`);
-      continue;
-    }
-    valid++;
-    if (!spool.write(`${id}\n`)) await once(spool, 'drain');
-  }
-  spool.end();
-  await once(spool, 'close');
-  return { valid, problems, invalid };
-}
-
-export const MAX_LINE_CHARS = 64 * 1024;
-
-/**
- * The lines of a stream (LF or CRLF). A line longer than maxChars is flagged and not kept, so
- * that a file without line breaks cannot fill memory.
- */
-export async function* boundedLines(input: Readable, maxChars = MAX_LINE_CHARS): AsyncGenerator<{ text: string; tooLong: boolean }> {
-  input.setEncoding('utf8');
-  let current = '';
-  let tooLong = false;
-  const line = () => ({ text: current.endsWith('\r') ? current.slice(0, -1) : current, tooLong });
-  for await (const chunk of input as AsyncIterable<string>) {
-    let start = 0;
-    for (;;) {
-      const end = chunk.indexOf('\n', start);
-      if (!tooLong) {
-        current += end === -1 ? chunk.slice(start) : chunk.slice(start, end);
-        if (current.length > maxChars + 1) {
-          tooLong = true;
-          current = '';
-        }
-      }
-      if (end === -1) break;
-      yield line();
-      current = '';
-      tooLong = false;
-      start = end + 1;
-    }
-  }
-  if (current !== '' || tooLong) yield line();
-}
-
-/** One CSV record on one line (a quoted line break is not supported in import files). */
-export function parseCsvLine(line: string): string[] {
-  try {
-    return (parseCsv(line, { relax_column_count: true }) as string[][])[0] ?? [''];
-  } catch {
-    return [line];
-  }
-}
-
 export function trackImport(source: string, options: { skipInvalid?: boolean }): Promise<number> {
   return runCommand(['database'], async ({ app, out }) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'kyc-import-'));
@@ -191,16 +87,16 @@ export function trackImport(source: string, options: { skipInvalid?: boolean }):
         throw new CommandError(`cannot read ${source}: ${error.code ?? error.message}`, EXIT_USAGE);
       });
       const spoolPath = path.join(dir, 'ids');
-      const { valid, problems, invalid } = await readImport(input, spoolPath);
-      for (const p of problems) process.stderr.write(`kyc-monitor: line ${p.line}: ${p.message}\n`);
-      if (invalid > problems.length) process.stderr.write(`kyc-monitor: … and ${invalid - problems.length} more invalid line(s)\n`);
+      const { valid, problems, invalid } = await readIds(input, spoolPath).catch((error: unknown) => {
+        throw error instanceof ImportRefused ? new CommandError(`${error.message}: nothing imported`, EXIT_USAGE) : error;
+      });
+      for (const p of problems) writeErr(`line ${p.line}: ${p.message}`);
+      if (invalid > problems.length) writeErr(`… and ${invalid - problems.length} more invalid line(s)`);
       if (invalid > 0 && !options.skipInvalid) {
         throw new CommandError(`${invalid} invalid line(s): nothing imported (fix them, or use --skip-invalid to import the ${valid} valid id(s))`, EXIT_USAGE);
       }
-      if (valid === 0) {
-        out('no customer ids found: nothing imported');
-        return invalid > 0 ? EXIT_USAGE : EXIT_OK;
-      }
+      // An empty input is what a failed download in a pipe produces: an error, not "0 imported".
+      if (valid === 0) throw new CommandError(`no ${invalid > 0 ? 'valid ' : ''}customer ids in the input: nothing imported`, EXIT_USAGE);
       let added = 0;
       let chunk: string[] = [];
       for await (const id of createInterface({ input: createReadStream(spoolPath), crlfDelay: Infinity })) {
@@ -218,4 +114,3 @@ export function trackImport(source: string, options: { skipInvalid?: boolean }):
     }
   }, { requireMigrated: true });
 }
-

@@ -4,7 +4,7 @@ import { errorMessage } from '../logger.js';
 import { WorkerRuntime } from '../runtime/worker-runtime.js';
 import { recoverLostQueues } from '../schedule/recovery.js';
 import { startQueueWorkers } from '../schedule/workers.js';
-import { isOverdue, missedTick } from '../scan/schedule.js';
+import { isOverdue, missedTick } from '../domain/schedule.js';
 import { migrate, pendingMigrations } from '../store/migrations.js';
 import { EXIT_OK, runCommand } from './context.js';
 

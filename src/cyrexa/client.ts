@@ -1,15 +1,18 @@
-import ky from 'ky';
+import ky, { ForceRetryError, HTTPError, NetworkError, TimeoutError, type Options, type RetryOptions } from 'ky';
 import type { ApiDocument } from '../domain/documents.js';
 import { customerIdProblem, displayId } from '../domain/customer-id.js';
-import { bodySnippet, CyrexaAuthError, CyrexaError, CyrexaResponseError, isRetryableStatus, TokenError } from './errors.js';
-import { unlimited, sleep, type RateLimiter } from './rate-limit.js';
-import { backoffDelay, parseRetryAfter } from './retry-timing.js';
+import { Secrets } from '../secrets.js';
+import { Attempts, BodyTooLarge, networkErrorCode, RedirectRefused, type AttemptOptions } from './attempts.js';
+import { bodySnippet, CredentialsRejectedError, CyrexaError, CyrexaResponseError, isRetryableStatus, RETRYABLE_STATUSES, TokenError } from './errors.js';
+import { unlimited, type RateLimiter } from './rate-limit.js';
 import { parseGetDocuments } from './schema.js';
 import type { TokenProvider } from './token-provider.js';
 
 // The Cyrexa customer API, as far as this product needs it: getDocuments with the three
-// required headers, a bounded body, typed failures, retries of transient ones, and one token
-// refresh on a 401.
+// required headers, through ky, which retries transient failures (Retry-After honoured and
+// capped), times out each attempt and, through a hook, retries once with a fresh token when
+// the API rejects ours. Around it: the shared rate limit before every attempt, a bounded
+// body read within the attempt's deadline, and typed failures with a stable reason.
 
 export interface CyrexaClientOptions {
   baseUrl: string;
@@ -17,9 +20,10 @@ export interface CyrexaClientOptions {
   tokens: TokenProvider;
   /** Fixed `token` header; undefined sends the current access token. */
   tokenHeader: string | undefined;
+  /** Per attempt, the body included. */
   timeoutMs: number;
   rateLimiter?: RateLimiter;
-  /** Attempts per customer, the first included. */
+  /** Attempts per customer, the first included (a token refresh comes on top). */
   maxAttempts?: number;
   backoffBaseMs?: number;
   backoffCapMs?: number;
@@ -28,7 +32,19 @@ export interface CyrexaClientOptions {
   maxBodyBytes?: number;
   fetch?: typeof globalThis.fetch;
   /** Called once per HTTP attempt (metrics, benchmark). */
-  onAttempt?: (outcome: { status: number | 'network' | 'timeout'; ms: number }) => void;
+  onAttempt?: AttemptOptions['onAttempt'];
+  /** Secrets to take out of every text the API sends back (shared with the logger). */
+  secrets?: Secrets;
+}
+
+/** What the hooks of one call share (ky hands every hook the call's `context`). */
+interface CallContext {
+  attempts: Attempts;
+  signal: AbortSignal | undefined;
+}
+
+function call(options: { context: Record<string, unknown> }): CallContext {
+  return options.context as unknown as CallContext;
 }
 
 export interface DocumentsSource {
@@ -38,27 +54,47 @@ export interface DocumentsSource {
 export class CyrexaClient implements DocumentsSource {
   private readonly http: typeof ky;
   private readonly rateLimiter: RateLimiter;
-  private readonly maxAttempts: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffCapMs: number;
-  private readonly maxRetryAfterMs: number;
-  private readonly maxBodyBytes: number;
+  private readonly secrets: Secrets;
+  private readonly maxRetries: number;
+  private readonly retry: RetryOptions;
+  private readonly attemptOptions: AttemptOptions;
 
   constructor(private readonly options: CyrexaClientOptions) {
     this.rateLimiter = options.rateLimiter ?? unlimited;
-    this.maxAttempts = options.maxAttempts ?? 4;
-    this.backoffBaseMs = options.backoffBaseMs ?? 500;
-    this.backoffCapMs = options.backoffCapMs ?? 10_000;
-    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
-    this.maxBodyBytes = options.maxBodyBytes ?? 5 * 1024 * 1024;
+    this.secrets = options.secrets ?? new Secrets();
+    this.maxRetries = (options.maxAttempts ?? 4) - 1;
+    const base = options.backoffBaseMs ?? 500;
+    this.retry = {
+      // One more than the transient retries: the token refresh's (shouldRetry keeps the others to maxRetries).
+      limit: this.maxRetries + 1,
+      methods: ['get'],
+      statusCodes: [...RETRYABLE_STATUSES],
+      afterStatusCodes: [429, 503],
+      maxRetryAfter: options.maxRetryAfterMs ?? 60_000,
+      delay: (attempt) => base * 2 ** (attempt - 1),
+      backoffLimit: options.backoffCapMs ?? 10_000,
+      // Half fixed, half random: spread out, never an immediate retry.
+      jitter: (delay) => delay / 2 + (Math.random() * delay) / 2,
+      retryOnTimeout: true,
+    };
+    this.attemptOptions = {
+      maxBodyBytes: options.maxBodyBytes ?? 5 * 1024 * 1024,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
+    };
+    // Everything the same for every call lives here, once: per call, ky merges only what differs.
     this.http = ky.create({
-      // The deadline below covers the answer and its body together.
-      timeout: false,
-      retry: 0,
-      throwHttpErrors: false,
+      timeout: options.timeoutMs,
+      throwHttpErrors: true,
       // A redirect could carry our credentials to another origin: never follow one.
       redirect: 'manual',
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      headers: { tenantId: options.tenantId, accept: 'application/json' },
+      hooks: {
+        // The first attempt is prepared before ky is called (a hook costs every request an options copy).
+        beforeRetry: [({ request, options: o }) => this.prepareRetry(request, call(o))],
+        // A static token cannot be replaced: then nothing is to be done on a 401 (and no hook runs).
+        afterResponse: options.tokens.refreshable ? [({ response, options: o }) => this.refreshOnce(response, call(o).attempts)] : [],
+      },
     });
   }
 
@@ -68,161 +104,98 @@ export class CyrexaClient implements DocumentsSource {
 
   async getDocuments(customerId: string, signal?: AbortSignal): Promise<ApiDocument[]> {
     const problem = customerIdProblem(customerId);
-    if (problem !== null) throw new CyrexaError(`customer id ${displayId(customerId)} ${problem}`, { retryable: false });
-    let refreshed = false;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.attempt(customerId, signal);
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        const rejected = error instanceof CyrexaAuthError ? rejectedTokens.get(error) : undefined;
-        if (rejected !== undefined && !refreshed && this.options.tokens.invalidate(rejected)) {
-          refreshed = true;
-          attempt--;
-          continue;
-        }
-        if (!(error instanceof CyrexaError) || !error.retryable || attempt >= this.maxAttempts) throw error;
-        const wait = error.retryAfterMs ?? backoffDelay(attempt, this.backoffBaseMs, this.backoffCapMs);
-        await sleep(wait, signal);
-      }
-    }
-  }
-
-  private async attempt(customerId: string, signal?: AbortSignal): Promise<ApiDocument[]> {
-    let token: string;
+    if (problem !== null) throw new CyrexaError(`customer id ${displayId(customerId)} ${problem}`, { reason: 'invalid-customer-id', retryable: false });
+    const attempts = new Attempts(this.attemptOptions);
     try {
-      token = await this.options.tokens.getToken();
-    } catch (error) {
-      if (error instanceof TokenError && !error.retryable) {
-        throw new CyrexaAuthError(`credentials rejected by the token endpoint: ${error.message}`, { retryable: false, cause: error });
-      }
-      throw error;
-    }
-    await this.rateLimiter.acquire(signal);
-    // One controller per attempt, its timer cleared as soon as the attempt ends: AbortSignal.timeout
-    // and AbortSignal.any would keep every request's signal alive for the whole timeout.
-    const attempt = new AbortController();
-    const timer = setTimeout(() => attempt.abort(new DOMException(`timed out after ${this.options.timeoutMs} ms`, 'TimeoutError')), this.options.timeoutMs);
-    const onAbort = () => attempt.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await this.send(customerId, token, attempt.signal, signal);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
-  /** One HTTP exchange; `deadline` aborts on the timeout or with `signal`. */
-  private async send(customerId: string, token: string, deadline: AbortSignal, signal?: AbortSignal): Promise<ApiDocument[]> {
-    const started = performance.now();
-    let response: Response;
-    try {
-      response = await this.http.get(this.documentsUrl(customerId), {
-        headers: {
-          authorization: `Bearer ${token}`,
-          tenantId: this.options.tenantId,
-          token: this.options.tokenHeader ?? token,
-          accept: 'application/json',
-        },
-        signal: deadline,
-      });
-    } catch (error) {
-      const timedOut = deadline.aborted;
-      this.options.onAttempt?.({ status: timedOut ? 'timeout' : 'network', ms: performance.now() - started });
-      if (signal?.aborted) throw error;
-      const what = timedOut ? `timed out after ${this.options.timeoutMs} ms` : `failed (${describeNetworkError(error)})`;
-      // No answer at all: whatever the cause, a later attempt may get one.
-      throw new CyrexaError(`getDocuments for ${displayId(customerId)} ${what}`, { retryable: true, cause: error });
-    }
-    this.options.onAttempt?.({ status: response.status, ms: performance.now() - started });
-    const status = response.status;
-    if (status >= 300 && status < 400 || response.type === 'opaqueredirect') {
-      await response.body?.cancel();
-      throw new CyrexaError(`getDocuments for ${displayId(customerId)} answered a redirect (${status}), which is not followed`, { retryable: false, status });
-    }
-    let body: string;
-    try {
-      body = await readBody(response, this.maxBodyBytes, deadline);
+      await this.prepare(attempts, signal);
+      await this.http.get(this.documentsUrl(customerId), this.callOptions(attempts, signal));
     } catch (error) {
       if (signal?.aborted) throw error;
-      if (error instanceof BodyTooLarge) {
-        throw new CyrexaResponseError(`getDocuments for ${displayId(customerId)}: response body larger than ${this.maxBodyBytes} bytes`, { retryable: false, status });
-      }
-      throw new CyrexaError(`getDocuments for ${displayId(customerId)}: reading the response ${deadline.aborted ? `timed out after ${this.options.timeoutMs} ms` : 'failed'}`, {
-        retryable: true,
-        status,
-        cause: error,
-      });
-    }
-    if (status === 401 || status === 403) {
-      const error = new CyrexaAuthError(`Cyrexa rejected the credentials (${status}): ${bodySnippet(body)}`, { retryable: false, status });
-      rejectedTokens.set(error, token);
-      throw error;
-    }
-    if (status < 200 || status >= 300) {
-      const retryable = isRetryableStatus(status);
-      throw new CyrexaError(`getDocuments for ${displayId(customerId)} answered ${status}: ${bodySnippet(body)}`, {
-        retryable,
-        status,
-        ...(retryable ? { retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now(), this.maxRetryAfterMs) } : {}),
-      });
+      throw this.failure(error, customerId, attempts.body);
     }
     let json: unknown;
     try {
-      json = JSON.parse(body);
+      json = JSON.parse(attempts.body);
     } catch {
-      throw new CyrexaResponseError(`getDocuments for ${displayId(customerId)}: response is not JSON (${bodySnippet(body).slice(0, 60)})`, { retryable: false, status });
+      throw new CyrexaResponseError(`getDocuments for ${displayId(customerId)}: response is not JSON (${this.snippet(attempts.body).slice(0, 60)})`);
     }
-    return parseGetDocuments(json, customerId);
+    return parseGetDocuments(json, customerId, this.options.tenantId, this.secrets);
   }
-}
 
-/** The token each auth error rejected, kept off the error object so that it is never logged. */
-const rejectedTokens = new WeakMap<CyrexaAuthError, string>();
-
-class BodyTooLarge extends Error {
-  override name = 'BodyTooLarge';
-}
-
-function describeNetworkError(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    const code = (current as NodeJS.ErrnoException).code;
-    if (code) return code;
-    current = current.cause;
+  private callOptions(attempts: Attempts, signal: AbortSignal | undefined): Options {
+    const context: CallContext = { attempts, signal };
+    return {
+      ...(signal ? { signal } : {}),
+      headers: this.credentials(attempts.token),
+      fetch: attempts.fetch,
+      context: context as unknown as Record<string, unknown>,
+      retry: {
+        ...this.retry,
+        // Transient retries stop at maxRetries, the refresh's retry not counted.
+        shouldRetry: ({ retryCount }) => (retryCount > this.maxRetries + (attempts.refreshed ? 1 : 0) ? false : undefined),
+      },
+    };
   }
-  return error instanceof Error ? error.name : 'error';
-}
 
-/** Reads a body as text, refusing more than maxBytes; aborts with the deadline. */
-async function readBody(response: Response, maxBytes: number, deadline: AbortSignal): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel();
-    throw new BodyTooLarge();
+  /** Before every attempt, the first and each retry: the token to send, and a slot of the shared rate limit. */
+  private async prepare(attempts: Attempts, signal: AbortSignal | undefined): Promise<void> {
+    attempts.token = await this.token();
+    // The shared limit counts every attempt: a retry is a request like any other.
+    await this.rateLimiter.acquire(signal);
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const onAbort = () => void reader.cancel(deadline.reason).catch(() => undefined);
-  deadline.addEventListener('abort', onAbort, { once: true });
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      if (deadline.aborted) throw deadline.reason as Error;
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel();
-        throw new BodyTooLarge();
+
+  private async prepareRetry(request: Request, { attempts, signal }: CallContext): Promise<void> {
+    await this.prepare(attempts, signal);
+    for (const [name, value] of Object.entries(this.credentials(attempts.token))) request.headers.set(name, value);
+  }
+
+  private credentials(token: string): Record<string, string> {
+    return { authorization: `Bearer ${token}`, token: this.options.tokenHeader ?? token };
+  }
+
+  /** The API rejected our token: once per call, a new one is fetched (by prepare) and the request retried. */
+  private refreshOnce(response: Response, attempts: Attempts): ReturnType<typeof ky.retry> | undefined {
+    const rejected = response.status === 401 || response.status === 403;
+    if (!rejected || attempts.refreshed || !this.options.tokens.invalidate(attempts.token)) return undefined;
+    attempts.refreshed = true;
+    return ky.retry({ code: 'TOKEN_REFRESHED', delay: 0 });
+  }
+
+  /** The access token to send; a token endpoint that refuses our client is a credentials failure. */
+  private async token(): Promise<string> {
+    try {
+      return await this.options.tokens.getToken();
+    } catch (error) {
+      if (error instanceof TokenError && !error.retryable) {
+        throw new CredentialsRejectedError(`credentials rejected by the token endpoint: ${error.message}`, { cause: error });
       }
-      chunks.push(value);
+      throw error;
     }
-  } finally {
-    deadline.removeEventListener('abort', onAbort);
   }
-  if (deadline.aborted) throw deadline.reason as Error;
-  return Buffer.concat(chunks).toString('utf8');
+
+  /** What the last failure means for this customer. ky's own errors are not kept as causes: they hold the request and its headers. */
+  private failure(error: unknown, customerId: string, body: string): unknown {
+    const who = `getDocuments for ${displayId(customerId)}`;
+    if (error instanceof CyrexaError) return error;
+    if (error instanceof TimeoutError) return new CyrexaError(`${who} timed out after ${this.options.timeoutMs} ms`, { reason: 'timeout', retryable: true });
+    if (error instanceof NetworkError) {
+      return new CyrexaError(`${who} failed (${this.secrets.scrub(networkErrorCode(error.cause))})`, { reason: 'unreachable', retryable: true, cause: error.cause });
+    }
+    if (error instanceof RedirectRefused) {
+      return new CyrexaError(`${who} answered a redirect (${error.status}), which is not followed`, { reason: 'redirect', retryable: false, status: error.status });
+    }
+    if (error instanceof BodyTooLarge) return new CyrexaResponseError(`${who}: response body larger than ${error.maxBytes} bytes`, { reason: 'too-large', status: 200 });
+    if (error instanceof HTTPError) {
+      const status = error.response.status;
+      if (status === 401 || status === 403) return new CredentialsRejectedError(`Cyrexa rejected the credentials (${status}): ${this.snippet(body)}`, { status });
+      return new CyrexaError(`${who} answered ${status}: ${this.snippet(body)}`, { reason: `http-${status}`, retryable: isRetryableStatus(status), status });
+    }
+    // The refresh's retry is always within the limit; should that ever change, say what happened.
+    if (error instanceof ForceRetryError) return new CredentialsRejectedError(`Cyrexa rejected the credentials and no retry was left: ${this.snippet(body)}`);
+    return error;
+  }
+
+  private snippet(body: string): string {
+    return bodySnippet(this.secrets.scrub(body));
+  }
 }

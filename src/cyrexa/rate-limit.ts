@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 
 // CYREXA_MAX_RPS holds across every replica: send times are reserved from one Redis key
@@ -93,7 +94,7 @@ export class RedisRateLimiter implements RateLimiter {
         // Under a millisecond early is on time: a timer cannot wait less, and at high limits
         // each acquire would otherwise add a millisecond to every request.
         const wait = slot.at - performance.now();
-        if (wait >= 1) await sleep(Math.floor(wait), signal);
+        if (wait >= 1) await sleep(Math.floor(wait), undefined, signal ? { signal } : undefined);
         const late = performance.now() - slot.at;
         if (late <= (slot.contended ? LATE_MS : SPARE_MS)) return;
         // Woken (or found) too late: the slot is given up, and another taken.
@@ -124,19 +125,4 @@ export class RedisRateLimiter implements RateLimiter {
     const first = now + waitUs / 1000;
     for (let i = 0; i < this.blockSize; i++) this.slots.push({ at: first + i * this.intervalMs, contended });
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,7 +1,18 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { settleBefore } from './settle.js';
 
 // Prometheus metrics. Labels are outcomes and status classes only: never a customer id, never
 // anything from a request or a secret.
+
+/**
+ * How long a gauge read from the database may take at scrape time. Past it the gauge is left
+ * out of that scrape (Prometheus scrapes time out after 10 s by default: the rest must arrive).
+ */
+export const COLLECT_TIMEOUT_MS = 2_000;
+
+function collected<T>(read: () => Promise<T>): Promise<T> {
+  return settleBefore(read(), AbortSignal.timeout(COLLECT_TIMEOUT_MS));
+}
 
 export interface MetricsSource {
   alertCounts(): Promise<{ pending: number; failed: number; sent: number }>;
@@ -21,7 +32,8 @@ export class Metrics {
 
   constructor() {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'kyc_monitor_process_' });
+    // Their names start with process_ and nodejs_ already: kyc_monitor_process_cpu_seconds_total.
+    collectDefaultMetrics({ register: this.registry, prefix: 'kyc_monitor_' });
     this.scans = new Counter({ name: 'kyc_monitor_scans_total', help: 'Scans finished by this process, by outcome', labelNames: ['outcome'], registers });
     this.checks = new Counter({ name: 'kyc_monitor_checks_total', help: 'Customer checks by outcome', labelNames: ['outcome'], registers });
     this.requests = new Histogram({
@@ -39,8 +51,10 @@ export class Metrics {
       labelNames: ['status'],
       registers,
       async collect() {
-        const counts = await source()?.alertCounts();
-        if (counts) for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+        const from = source();
+        if (!from) return;
+        const counts = await collected(() => from.alertCounts());
+        for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
       },
     });
     new Gauge({
@@ -48,8 +62,8 @@ export class Metrics {
       help: 'Customers being tracked',
       registers,
       async collect() {
-        const n = await source()?.trackedCustomers();
-        if (n !== undefined) this.set(n);
+        const from = source();
+        if (from) this.set(await collected(() => from.trackedCustomers()));
       },
     });
     new Gauge({
@@ -59,7 +73,7 @@ export class Metrics {
       async collect() {
         const from = source();
         if (!from) return;
-        const at = await from.lastCompletedScanAt();
+        const at = await collected(() => from.lastCompletedScanAt());
         this.set(at ? at.getTime() / 1000 : 0);
       },
     });

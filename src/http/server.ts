@@ -3,9 +3,15 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { errorMessage } from '../logger.js';
+import { settleBefore } from './settle.js';
 
 // /healthz (alive), /readyz (dependencies reachable, migrations applied), /metrics (Prometheus).
-// No customer id and no secret ever appears in a metric.
+// No customer id and no secret ever appears in a metric. Whoever can reach the port learns which
+// check failed, never why (an error names hosts, ports, users): the reason goes to the log.
+// /metrics serves what it can: a metric that cannot be collected now is left out, not the rest.
+
+/** How long a readiness check may take before it counts as failed. */
+const READY_CHECK_MS = 5_000;
 
 export interface HealthChecks {
   database(): Promise<void>;
@@ -24,34 +30,14 @@ export async function startHttpServer(port: number, checks: HealthChecks, regist
     if (req.method !== 'GET') return reply(405, JSON.stringify({ error: 'method not allowed' }));
     if (path === '/healthz') return reply(200, JSON.stringify({ status: 'ok' }));
     if (path === '/readyz') {
-      void (async () => {
-        const result: Record<string, string> = {};
-        const check = async (name: string, fn: () => Promise<unknown>) => {
-          try {
-            await withTimeout(fn(), 5_000);
-            result[name] = 'ok';
-          } catch (error) {
-            result[name] = `failed: ${errorMessage(error).split('\n')[0]?.slice(0, 200)}`;
-          }
-        };
-        await Promise.all([
-          check('database', () => checks.database()),
-          check('redis', () => checks.redis()),
-          check('migrations', async () => {
-            const pending = await checks.pendingMigrations();
-            if (pending.length) throw new Error(`${pending.length} pending`);
-          }),
-        ]);
+      void readiness(checks, log).then((result) => {
         const ready = Object.values(result).every((v) => v === 'ok');
         reply(ready ? 200 : 503, JSON.stringify({ status: ready ? 'ready' : 'not ready', checks: result }));
-      })();
+      });
       return;
     }
     if (path === '/metrics') {
-      void registry.metrics().then(
-        (text) => reply(200, text, registry.contentType),
-        (error: unknown) => reply(500, `# metrics failed: ${errorMessage(error).split('\n')[0]}\n`, 'text/plain'),
-      );
+      void scrape(registry, log).then((text) => reply(200, text, registry.contentType));
       return;
     }
     reply(404, JSON.stringify({ error: 'not found' }));
@@ -73,12 +59,42 @@ export async function startHttpServer(port: number, checks: HealthChecks, regist
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+/** Each check's outcome, 'ok' or 'failed'; why one failed is logged, never answered. */
+async function readiness(checks: HealthChecks, log: Logger): Promise<Record<'database' | 'redis' | 'migrations', 'ok' | 'failed'>> {
+  const check = async (name: string, fn: () => Promise<unknown>): Promise<'ok' | 'failed'> => {
+    try {
+      await settleBefore(fn(), AbortSignal.timeout(READY_CHECK_MS));
+      return 'ok';
+    } catch (error) {
+      log.warn({ check: name, err: errorMessage(error).split('\n')[0]?.slice(0, 300) }, 'readiness check failed');
+      return 'failed';
+    }
+  };
+  const [database, redis, migrations] = await Promise.all([
+    check('database', () => checks.database()),
+    check('redis', () => checks.redis()),
+    check('migrations', async () => {
+      const pending = await checks.pendingMigrations();
+      if (pending.length) throw new Error(`${pending.length} migration(s) pending`);
     }),
-  ]).finally(() => clearTimeout(timer));
+  ]);
+  return { database, redis, migrations };
+}
+
+/**
+ * The registry's text, one metric at a time: a metric whose collection fails (a gauge read from
+ * a database that is down; those give up after their own deadline) is left out and logged.
+ */
+async function scrape(registry: Registry, log: Logger): Promise<string> {
+  const parts = await Promise.all(
+    registry.getMetricsAsArray().map(async ({ name }) => {
+      try {
+        return await registry.getSingleMetricAsString(name);
+      } catch (error) {
+        log.warn({ metric: name, err: errorMessage(error).split('\n')[0]?.slice(0, 300) }, 'metric skipped: it could not be collected');
+        return null;
+      }
+    }),
+  );
+  return `${parts.filter((part) => part !== null).join('\n\n')}\n`;
 }

@@ -17,7 +17,7 @@ import { saveEnumerationProgress } from '../sql/save-enumeration-progress.js';
 import { toSummary, type ScanRow } from '../sql/scan-row.js';
 import type { Database, SqlClient } from '../store/database.js';
 import { checkBatch, type BatchOutcome, type CheckDependencies } from '../check/check-batch.js';
-import { CredentialsRejected } from '../check/ports.js';
+import { isCredentialsRejected } from '../check/ports.js';
 import type { OpsAlerts } from './ports.js';
 
 // The one owner of a scan's life: start (one running scan, decided by the database) → page the
@@ -107,7 +107,7 @@ export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] 
     try {
       outcome = await checkBatch(this.deps.checks, { scanId, batchNo, customerIds: ids }, signal);
     } catch (error) {
-      if (error instanceof CredentialsRejected) return { outcome: null, finished: await this.failForCredentials(scanId, error) };
+      if (isCredentialsRejected(error)) return { outcome: null, finished: await this.failForCredentials(scanId, error) };
       throw error;
     }
     return { outcome, finished: outcome?.scanComplete ? await this.finish(scanId) : null };
@@ -176,7 +176,7 @@ export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] 
     return { stop: () => stop.abort() };
   }
 
-  private async failForCredentials(scanId: string, error: CredentialsRejected): Promise<ScanSummary | null> {
+  private async failForCredentials(scanId: string, error: Error): Promise<ScanSummary | null> {
     this.deps.log.error({ scanId }, 'Cyrexa rejected the credentials: scan stopped');
     return this.end(scanId, 'failed', error.message, async (c) => {
       await this.deps.ops.raise(c, ops.INCIDENT.credentialsRejected, ops.credentialsRejected(error.message));

@@ -70,15 +70,46 @@ describe('hostile import files', () => {
     await t.db.trackedCustomer.deleteMany();
   });
 
-  it('an empty file and a missing file', async () => {
+  it('an empty input (a failed download in a pipe), a missing file', async () => {
     const empty = path.join(dir, 'empty.csv');
     writeFileSync(empty, '');
-    const result = await runCli(['track', 'import', empty], env);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/nothing imported/);
+    for (const [args, input] of [[['track', 'import', empty], undefined], [['track', 'import', '-'], ''], [['track', 'import', '-'], '\n\n']] as const) {
+      const result = await runCli([...args], env, input);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/no customer ids in the input: nothing imported/);
+    }
     const missing = await runCli(['track', 'import', path.join(dir, 'nope.csv')], env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read .*nope\.csv: ENOENT/);
+  });
+
+  it.each([
+    ['id', 'ID\nh-1\nh-2\n'],
+    ['customer_id', 'customer_id\r\nh-1\r\nh-2\r\n'],
+    ['customer', 'Customer\nh-1\nh-2'],
+    ['customerId with a BOM', '\uFEFFcustomerId\nh-1\nh-2\n'],
+    ['CUSTOMERID among other columns', 'name,CUSTOMERID,note\n"Doe, Jane",h-1,"said ""hi"""\nBob,h-2,\n'],
+  ])('recognises a header named %s', async (_what, content) => {
+    const result = await runCli(['track', 'import', '-'], env, content);
+    expect(result.code, result.stderr).toBe(0);
+    expect((await t.db.trackedCustomer.findMany({ orderBy: { customerId: 'asc' } })).map((c) => c.customerId)).toEqual(['h-1', 'h-2']);
+    await t.db.trackedCustomer.deleteMany();
+  });
+
+  it('refuses a CSV without a recognisable id column, naming its columns and the accepted names', async () => {
+    const result = await runCli(['track', 'import', '-'], env, 'name,client_ref\nBob,h-1\n');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/columns are "name", "client_ref"/);
+    expect(result.stderr).toMatch(/customerId, customer_id, customer or id/);
+    expect(result.stderr).toMatch(/nothing imported/);
+    expect(await t.db.trackedCustomer.count()).toBe(0);
+  });
+
+  it('reports malformed CSV by line and goes on', async () => {
+    const result = await runCli(['track', 'import', '-'], env, 'customerId,note\nq-1,"fine"\nq-2,"bad"quote\nq-3,ok\n');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/line 3: not valid CSV/);
+    expect(result.stderr).toMatch(/1 invalid line\(s\): nothing imported \(.*2 valid id/);
   });
 
   it('streams a 1 GB input (one endless line, then long lines) in bounded memory', { timeout: 300_000 }, async () => {
@@ -170,5 +201,42 @@ describe('hostile document fields', () => {
     expect(cells).toContain(`'=HYPERLINK("http://evil.example","click")`);
     expect(cells).toContain(`'+cmd|calc`);
     expect(cells).toContain(`'@SUM(1+1)\n-2+3`);
+  });
+});
+
+describe('control characters from the API in human-readable output', () => {
+  // ESC [2J (clear screen), CR, BEL, an OSC 52 clipboard write, a C1 CSI, a bidi override, DEL.
+  const HOSTILE = 'x\u001b[2J\ry\u0007\u001b]52;c;aGVsbG8=\u0007z\u009b31m\u202Eevil\u007f';
+  /** Every character a terminal may act on, but the line break and tab. */
+  // eslint-disable-next-line no-control-regex
+  const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  it('history and track list neutralise them; --json keeps the exact stored value', async () => {
+    await t.db.trackedCustomer.create({ data: { customerId: 'ctl-1' } });
+    sandbox.setDocuments('ctl-1', [{ purpose: `KYC${HOSTILE}`, name: `name${HOSTILE}`, documentType: `Passport${HOSTILE}`, location: '/c', verificationResponse: `resp${HOSTILE}`, status: `verified${HOSTILE}` }]);
+    const scan = await runCli(['scan', '--json'], env);
+    expect(scan.code, scan.stderr).toBe(0);
+    await t.db.trackedCustomer.update({ where: { customerId: 'ctl-1' }, data: { lastError: `last error${HOSTILE}` } });
+
+    const history = await runCli(['history', 'ctl-1'], env);
+    expect(history.code, history.stderr).toBe(0);
+    expect(history.stdout).toContain('verified');
+    expect(history.stdout).not.toMatch(RAW_CONTROL);
+    const list = await runCli(['track', 'list'], env);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('last error');
+    expect(list.stdout).not.toMatch(RAW_CONTROL);
+
+    const historyJson = JSON.parse((await runCli(['history', 'ctl-1', '--json'], env)).stdout) as { events: Array<{ name: string; newStatus: string; verificationResponse: string }> };
+    expect(historyJson.events[0]).toMatchObject({ name: `name${HOSTILE}`, newStatus: `verified${HOSTILE}`, verificationResponse: `resp${HOSTILE}` });
+    const listJson = JSON.parse((await runCli(['track', 'list', '--json'], env)).stdout) as Array<{ customerId: string; lastError: string }>;
+    expect(listJson.find((c) => c.customerId === 'ctl-1')?.lastError).toBe(`last error${HOSTILE}`);
+  });
+
+  it('the kyc-monitor: lines on stderr neutralise them too', async () => {
+    const result = await runCli(['scan'], { ...env, SCAN_TIMEZONE: `Mars${HOSTILE}` });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^kyc-monitor: configuration: SCAN_TIMEZONE/m);
+    expect(result.stderr).not.toMatch(RAW_CONTROL);
   });
 });

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { customerIdProblem, isValidCustomerId } from '../../src/domain/customer-id.js';
 import { recipientsFor, recipientsKey } from '../../src/domain/recipients.js';
-import { backoffDelay, parseRetryAfter } from '../../src/cyrexa/retry-timing.js';
 import { classifySmtpError } from '../../src/deliver/mailer.js';
 import { Secrets } from '../../src/secrets.js';
-import { missedTick, previousTick } from '../../src/scan/schedule.js';
+import { parseConfig } from '../../src/config.js';
 
 describe('customer ids (SPEC §3)', () => {
   it.each(['a', 'A1', '0', 'cust-000001', 'a.b_c-d', 'x'.repeat(128)])('accepts %s', (id) => expect(isValidCustomerId(id)).toBe(true));
@@ -17,23 +16,14 @@ describe('customer ids (SPEC §3)', () => {
   });
 });
 
-describe('Retry-After and backoff', () => {
-  const now = Date.parse('2026-11-25T08:00:00Z');
-  it.each([
-    ['3', 3000],
-    ['0', 0],
-    ['86400', 60_000],
-    ['Wed, 25 Nov 2026 08:00:05 GMT', 5000],
-    ['Wed, 25 Nov 2026 07:00:00 GMT', 0],
-    ['soon', undefined],
-    [null, undefined],
-  ])('Retry-After %s → %s ms (cap 60 s)', (header, expected) => expect(parseRetryAfter(header, now, 60_000)).toBe(expected));
-
-  it('backs off exponentially within the cap', () => {
-    expect(backoffDelay(1, 500, 10_000, () => 1)).toBe(500);
-    expect(backoffDelay(3, 500, 10_000, () => 1)).toBe(2000);
-    expect(backoffDelay(3, 500, 10_000, () => 0)).toBe(1000);
-    expect(backoffDelay(20, 500, 10_000, () => 1)).toBe(10_000);
+describe('CYREXA_MAX_RETRY_AFTER_SECONDS', () => {
+  const env = { CYREXA_TENANT_ID: 't', CYREXA_ACCESS_TOKEN: 'token-value' };
+  it('defaults to 60 s and takes whole seconds', () => {
+    expect(parseConfig(env, ['cyrexa']).cyrexa.maxRetryAfterMs).toBe(60_000);
+    expect(parseConfig({ ...env, CYREXA_MAX_RETRY_AFTER_SECONDS: '2' }, ['cyrexa']).cyrexa.maxRetryAfterMs).toBe(2_000);
+  });
+  it.each(['-1', '1.5', 'soon', '3601'])('refuses %j naming the variable', (value) => {
+    expect(() => parseConfig({ ...env, CYREXA_MAX_RETRY_AFTER_SECONDS: value }, ['cyrexa'])).toThrow(/CYREXA_MAX_RETRY_AFTER_SECONDS must be a whole number from 0 to 3600/);
   });
 });
 
@@ -78,19 +68,5 @@ describe('secret scrubbing', () => {
     const secrets = new Secrets(['abcd']);
     secrets.remember('abcdefgh');
     expect(secrets.scrub('x abcdefgh y abcd')).toBe('x [REDACTED] y [REDACTED]');
-  });
-});
-
-describe('schedule arithmetic', () => {
-  const now = new Date('2026-11-25T08:00:00Z');
-  it('finds the previous cron tick in the configured zone', () => {
-    expect(previousTick({ kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' }, now).toISOString()).toBe('2026-11-25T06:00:00.000Z');
-    expect(previousTick({ kind: 'cron', pattern: '0 6 * * *', timezone: 'Europe/Berlin' }, now).toISOString()).toBe('2026-11-25T05:00:00.000Z');
-  });
-  it('calls a tick missed only when no scan started since it', () => {
-    const schedule = { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } as const;
-    expect(missedTick(schedule, new Date('2026-11-25T06:00:01Z'), now)).toBeNull();
-    expect(missedTick(schedule, new Date('2026-11-24T06:00:01Z'), now)?.toISOString()).toBe('2026-11-25T06:00:00.000Z');
-    expect(missedTick(schedule, null, now)).not.toBeNull();
   });
 });
