@@ -57,9 +57,12 @@ export function workerCommand(): Promise<number> {
           await app.delivery.deliver();
         },
         async checkOverdue() {
+          // Overdue: two scheduled ticks passed since the last scan completed, not counting the
+          // time that scan took (a scan that takes longer than the interval is late, not lost).
           const last = await app.scans.lastCompleted();
-          const since = last?.startedAt ?? startedAt;
-          const overdue = isOverdue(schedule, since, new Date());
+          const now = Date.now();
+          const took = last?.finishedAt ? last.finishedAt.getTime() - last.startedAt.getTime() : 0;
+          const overdue = isOverdue(schedule, last?.finishedAt ?? startedAt, new Date(now - took));
           metrics.setOverdue(overdue);
           if (overdue) log.warn({ lastCompletedAt: last?.finishedAt?.toISOString() ?? null }, 'scans are overdue: no scan has completed for two scheduled ticks');
         },

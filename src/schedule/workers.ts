@@ -48,7 +48,7 @@ export function startQueueWorkers(deps: WorkerDependencies, onError: (error: Err
       const trigger = job.data.trigger;
       const started = await lifecycle.start(trigger, `job-${job.id}`);
       if (started.kind === 'busy') {
-        log.warn({ runningScanId: started.running.id, trigger }, 'scan tick skipped: a scan is still running (made up when it ends)');
+        log.warn({ runningScanId: started.running.id, trigger }, 'scan tick skipped: a scan is still running');
         return { skipped: true };
       }
       if (started.kind === 'ended') return { scanId: started.scan.id };
@@ -76,6 +76,13 @@ export function startQueueWorkers(deps: WorkerDependencies, onError: (error: Err
       try {
         const { outcome } = await lifecycle.runBatch(scanId, batchNo, customerIds, signal);
         return outcome ? { checked: outcome.checked, failed: outcome.failed, changes: outcome.changes } : { skipped: true };
+      } catch (error) {
+        // A batch that failed its last attempt leaves its customers unchecked: the scan cannot
+        // complete, and says so now rather than when its lease runs out.
+        if (!signal?.aborted && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+          await lifecycle.fail(scanId, new Error(`batch ${batchNo} failed ${job.attemptsMade + 1} times: ${errorMessage(error)}`)).catch(() => undefined);
+        }
+        throw error;
       } finally {
         lease.stop();
       }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { baseEnv, runCli, startCli, type RunningCli } from '../support/cli.js';
@@ -192,7 +193,9 @@ describe('Redis unreachable', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     starting.child.kill('SIGTERM');
     // Honoured while it still waits for Redis (not after its 10 s connection attempt, nor never).
-    const code = await Promise.race([starting.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
+    const gaveUp = new AbortController();
+    const code = await Promise.race([starting.exited, delay(15_000, 'hung' as const, { signal: gaveUp.signal }).catch(() => 'stopped' as const)]);
+    gaveUp.abort();
     expect(code).not.toBe('hung');
   });
 });
