@@ -28,7 +28,7 @@ import { memory, type MemoryScan } from './parts/memory.ts';
 import { rate } from './parts/rate.ts';
 import { scaleOut } from './parts/scaleout.ts';
 import { throughput } from './parts/throughput.ts';
-import { round, size, type Figures } from './support.ts';
+import { log, round, size, type Figures } from './support.ts';
 
 const PARTS = ['throughput', 'latency', 'memory', 'rate', 'scaleout'] as const;
 type Part = (typeof PARTS)[number];
@@ -101,9 +101,15 @@ const runners: Record<Part, () => Promise<Figures>> = {
   scaleout: () => scaleOut({ customers: scaleOutCustomers, latencyMs: scaleOutLatencyMs, concurrency }),
 };
 const result: Record<string, number | string[]> = { parts };
-for (const part of PARTS) {
-  if (!parts.includes(part)) continue;
-  Object.assign(result, await runners[part]());
+try {
+  for (const part of PARTS) {
+    if (!parts.includes(part)) continue;
+    Object.assign(result, await runners[part]());
+  }
+} catch (error) {
+  // Not a result (the run is aborted), but what the parts before measured need not be run again to be seen.
+  if (Object.keys(result).length > 1) log(`aborted; figures measured before: ${JSON.stringify(result)}`);
+  throw error;
 }
 // The one figure taken from two parts: memory at --memory-customers against memory at --customers.
 const small = result[`peakRssMb${size(customers)}`];
