@@ -62,6 +62,14 @@ const TARGETS: Target[] = [
     keys: ['dbRoundTripsPerCustomer'],
     check: (r) => [`${r.dbRoundTripsPerCustomer}`, r.dbRoundTripsPerCustomer! <= 0.1],
   },
+  {
+    name: '8 peak RSS ≤ 250 MB, 200×200 and 20×5,000 documents',
+    keys: ['peakRssMbDocs200x200Baseline', 'peakRssMbDocs200x200', 'peakRssMbDocs20x5000Baseline', 'peakRssMbDocs20x5000'],
+    check: (r) => [
+      `first / unchanged scan: ${r.peakRssMbDocs200x200Baseline} / ${r.peakRssMbDocs200x200} MB at 200×200, ${r.peakRssMbDocs20x5000Baseline} / ${r.peakRssMbDocs20x5000} MB at 20×5,000`,
+      [r.peakRssMbDocs200x200Baseline!, r.peakRssMbDocs200x200!, r.peakRssMbDocs20x5000Baseline!, r.peakRssMbDocs20x5000!].every((mb) => mb <= 250),
+    ],
+  },
 ];
 
 const path = process.argv[2];

@@ -1,7 +1,9 @@
-// What the benchmarks share: a database and Redis key prefix of the run's own, the generated
-// sandbox customers tracked in it, the sandbox as a process, and cleaning all of it up.
+// What the benchmark's parts share: a database and Redis key prefix of the run's own, the
+// generated sandbox customers tracked in it, the sandbox as a process, scans and ceilings
+// measured in processes of their own, and cleaning all of it up.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pLimit from 'p-limit';
@@ -14,6 +16,20 @@ import { createDatabase } from '../dist/store/database.js';
 import { dropDatabase, migrate } from '../dist/store/migrations.js';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** What a part returns: figures by key (`bench/check.ts` and docs/PERFORMANCE.md name them). */
+export type Figures = Record<string, number>;
+
+export const TENANT = 'bench-tenant';
+const TOKEN = 'bench-token';
+/** The scan and ceiling processes run with the V8 flags `bin/kyc-monitor` gives the product (plus BENCH_NODE_OPTIONS). */
+const NODE_FLAGS = (process.env.KYC_MONITOR_NODE_FLAGS ?? readFileSync(`${root}/bin/node-flags`, 'utf8')).trim().split(/\s+/).filter(Boolean);
+
+export const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+export const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+export const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+/** 20000 → "20k": the size a memory figure was measured at is part of its key. */
+export const size = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 
 export interface BenchRun {
   databaseUrl: string;
@@ -63,13 +79,33 @@ export async function seedSnapshots(run: BenchRun, customers: number): Promise<v
       const tally = await db.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 0 }, at, writes, false));
       if (tally.skipped) throw new Error(`seeding snapshots: ${tally.skipped} customers were already written`);
     })));
-    // What autovacuum does after a bulk load (it is off on the Postgres of the machine this was
-    // written on): without statistics the planner guesses, and scans get slower with table size.
+  } finally {
+    await db.close();
+  }
+  await vacuumAnalyze(run);
+}
+
+/**
+ * What autovacuum does after a bulk load (it is off on the Postgres of the machine this was
+ * written on): without statistics the planner guesses, and scans get slower with table size.
+ */
+export async function vacuumAnalyze(run: BenchRun): Promise<void> {
+  const db = createDatabase({ url: run.databaseUrl });
+  try {
     await db.withClient((c) => c.query('VACUUM ANALYZE tracked_customers'));
     await db.withClient((c) => c.query('VACUUM ANALYZE document_snapshots'));
   } finally {
     await db.close();
   }
+}
+
+/** Tracks `count` customers in the run's database, with snapshots that match the sandbox now. */
+export async function seed(run: BenchRun, count: number): Promise<BenchRun> {
+  const started = performance.now();
+  await trackGeneratedCustomers(run, count);
+  await seedSnapshots(run, count);
+  log(`${count} customers tracked and their snapshots written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return run;
 }
 
 /**
@@ -104,6 +140,19 @@ export async function startSandbox(args: string[]): Promise<{ url: string; child
   const child = spawn(`${root}/bin/kyc-monitor`, ['sandbox', '--port', '0', '--epoch-seconds', '86400', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = (await waitForOutput(child, /listening on (http:\/\/\S+)/, 'sandbox'))[1] ?? '';
   return { url, child };
+}
+
+/**
+ * A sandbox whose first `customers` generated customers have `perCustomer` documents each
+ * (bench/docs-sandbox.ts: the product's Sandbox with `setDocuments`; its control API takes
+ * bodies of at most 1 MB, less than 5,000 documents).
+ */
+export async function startSandboxWithDocuments(customers: number, perCustomer: number): Promise<{ url: string; child: ChildProcess; kbPerAnswer: number }> {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', `${root}/bench/docs-sandbox.ts`, String(customers), String(perCustomer), TENANT], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const match = await waitForOutput(child, /\((\d+) KB an answer\) listening on (http:\/\/\S+)/, 'sandbox');
+  return { url: match[2] ?? '', child, kbPerAnswer: Number(match[1]) };
 }
 
 /** Stops the given processes and removes the run's database and Redis keys. */
@@ -156,4 +205,88 @@ export async function stop(children: readonly ChildProcess[]): Promise<void> {
 export async function sandboxStats(url: string): Promise<{ ok: number; refused: number }> {
   const stats = (await (await fetch(`${url}/_sandbox/stats`)).json()) as { byStatus: Record<string, number> };
   return { ok: stats.byStatus['200'] ?? 0, refused: stats.byStatus['429'] ?? 0 };
+}
+
+export interface ScanMeasurement {
+  ms: number;
+  perSecond: number;
+  summary: { checked: number; failed: number; customers: number; changes: number };
+  p95LatencyMs: number;
+  peakRssMb: number;
+  requests: number;
+  queries: number;
+  /** Mean number of Cyrexa requests in flight over the scan (sum of request times / scan time). */
+  meanInFlight: number;
+  memory: NodeJS.MemoryUsage;
+}
+
+/** Runs a bench child script with the product's Node flags; resolves with the JSON line it prints last. */
+function runChild<T>(script: string, args: string[], env: NodeJS.ProcessEnv, what: string): Promise<T> {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', `${root}/bench/${script}`, ...args], {
+    // BENCH_NODE_OPTIONS: Node flags for the measured processes only (--cpu-prof, heap experiments).
+    env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code, signal) => {
+      if (code !== 0) return reject(new Error(`${what} process failed (${signal ? `signal ${signal}` : `exit ${code}`})`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as T);
+    });
+  });
+}
+
+/** One scan through `scan`'s code path in a process of its own (bench/scan-child.ts); every customer must be checked. */
+export async function scanOnce(run: BenchRun, sandboxUrl: string, expected: number, concurrency: number): Promise<ScanMeasurement> {
+  const result = await runChild<Omit<ScanMeasurement, 'perSecond'>>(
+    'scan-child.ts',
+    [],
+    {
+      DATABASE_URL: run.databaseUrl,
+      REDIS_URL: run.redisUrl,
+      QUEUE_PREFIX: run.prefix,
+      CYREXA_BASE_URL: sandboxUrl,
+      CYREXA_TENANT_ID: TENANT,
+      CYREXA_ACCESS_TOKEN: TOKEN,
+      CYREXA_MAX_RPS: '100000',
+      CHECK_CONCURRENCY: String(concurrency),
+      ALERT_TO: 'bench@example.com',
+      LOG_LEVEL: 'warn',
+    },
+    'scan',
+  );
+  if (result.summary.checked !== expected || result.summary.failed !== 0) {
+    throw new Error(`scan checked ${result.summary.checked}/${expected} customers with ${result.summary.failed} failures: not a valid measurement`);
+  }
+  return { ...result, perSecond: (expected / result.ms) * 1000 };
+}
+
+/** The same HTTP client fetching the same customers at the same concurrency: no database, no queue (bench/ceiling-child.ts). */
+async function ceiling(sandboxUrl: string, count: number, concurrency: number): Promise<number> {
+  const result = await runChild<{ perSecond: number }>('ceiling-child.ts', [sandboxUrl, TENANT, TOKEN, String(count), String(concurrency)], {}, 'ceiling');
+  return result.perSecond;
+}
+
+/**
+ * Ceiling and unchanged scan twice each, interleaved: the machine's pace drifts by ±10 % within
+ * minutes, and the means of two are fairer to both than one of each.
+ */
+export async function ceilingAndUnchangedScans(
+  part: string,
+  run: BenchRun,
+  sandboxUrl: string,
+  count: number,
+  concurrency: number,
+): Promise<{ ceilingPerSecond: number; scans: ScanMeasurement[]; scanPerSecond: number }> {
+  const ceilings: number[] = [];
+  const scans: ScanMeasurement[] = [];
+  for (let i = 0; i < 2; i++) {
+    ceilings.push(await ceiling(sandboxUrl, count, concurrency));
+    const scan = await scanOnce(run, sandboxUrl, count, concurrency);
+    if (scan.summary.changes !== 0) throw new Error(`${part}: an unchanged scan recorded ${scan.summary.changes} changes`);
+    log(`${part}: ceiling ${round(ceilings[i]!)}/s, scan ${round(scan.perSecond)}/s with on average ${scan.meanInFlight.toFixed(1)} of ${concurrency} requests in flight, p95 ${scan.p95LatencyMs.toFixed(1)} ms`);
+    scans.push(scan);
+  }
+  return { ceilingPerSecond: mean(ceilings), scans, scanPerSecond: mean(scans.map((s) => s.perSecond)) };
 }
