@@ -1,3 +1,4 @@
+import { customerIdProblem, displayId } from '../domain/customer-id.js';
 import { ConfigError, parseConfig, processEnv, type ConfigFor, type Section } from '../config.js';
 import { App } from '../app.js';
 import { createLogger, errorMessage, type Logger } from '../logger.js';
@@ -111,8 +112,12 @@ export function describeFailure(error: unknown): string {
   return `${name === 'Error' ? '' : `${name}: `}${(text[0] ?? '').slice(0, 300)}`;
 }
 
-export function parsePositiveInt(value: string, what: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CommandError(`${what} must be a positive whole number (got "${value}")`, EXIT_USAGE);
-  return n;
+/** Checks ids before anything else happens: a bad id is a usage error (exit 2), with no connection made. */
+export function rejectInvalidIds(ids: readonly string[]): number | null {
+  const problems = ids.flatMap((id) => {
+    const problem = customerIdProblem(id);
+    return problem === null ? [] : [`customer id ${displayId(id)} ${problem}`];
+  });
+  for (const problem of problems) writeErr(problem);
+  return problems.length ? EXIT_USAGE : null;
 }

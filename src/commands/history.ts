@@ -1,6 +1,5 @@
 import { displayId } from '../domain/customer-id.js';
-import { CommandError, EXIT_OK, runCommand } from './context.js';
-import { rejectInvalidIds } from './track.js';
+import { CommandError, EXIT_OK, rejectInvalidIds, runCommand } from './context.js';
 
 export async function historyCommand(customerId: string, options: { json?: boolean; limit?: number }): Promise<number> {
   const invalid = rejectInvalidIds([customerId]);

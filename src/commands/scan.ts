@@ -3,7 +3,7 @@ import type { DeliveryReport } from '../deliver/deliver.js';
 import { RedisUnreachable } from '../app.js';
 import type { ScanSummary } from '../domain/scan.js';
 import { runScanInProcess } from '../scan/run-in-process.js';
-import { CommandError, EXIT_FAILURE, EXIT_OK, runCommand } from './context.js';
+import { CommandError, EXIT_FAILURE, EXIT_OK, runCommand, writeErr } from './context.js';
 
 /** How long `scan` may spend delivering alerts before it leaves the rest pending. */
 export const SCAN_DELIVERY_BUDGET_MS = 60_000;
@@ -50,7 +50,7 @@ export function scanCommand(options: { json?: boolean; progress?: boolean }): Pr
       out(describe(summary, delivery, pending));
     }
     if (summary.status !== 'completed') {
-      process.stderr.write(`kyc-monitor: scan ${summary.status}: ${summary.error ?? 'unknown reason'}\n`);
+      writeErr(`scan ${summary.status}: ${summary.error ?? 'unknown reason'}`);
       return EXIT_FAILURE;
     }
     return EXIT_OK;

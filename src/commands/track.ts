@@ -3,21 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { customerIdProblem, displayId } from '../domain/customer-id.js';
 import { ImportRefused, readIds } from '../import/read-ids.js';
-import { CommandError, EXIT_OK, EXIT_USAGE, runCommand, writeErr } from './context.js';
+import { CommandError, EXIT_OK, EXIT_USAGE, rejectInvalidIds, runCommand, writeErr } from './context.js';
 
 // track add / remove / list / import.
-
-/** Checks ids before anything else happens: a bad id is a usage error (exit 2), with no connection made. */
-export function rejectInvalidIds(ids: readonly string[]): number | null {
-  const problems = ids.flatMap((id) => {
-    const problem = customerIdProblem(id);
-    return problem === null ? [] : [`customer id ${displayId(id)} ${problem}`];
-  });
-  for (const problem of problems) writeErr(problem);
-  return problems.length ? EXIT_USAGE : null;
-}
 
 export async function trackAdd(ids: string[]): Promise<number> {
   const invalid = rejectInvalidIds(ids);
