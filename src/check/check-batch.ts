@@ -8,7 +8,7 @@ import { loadCheckStates } from '../sql/load-check-states.js';
 import type { Database } from '../store/database.js';
 import { failureReason, isCredentialsRejected, type CheckObserver, type DocumentsSource } from './ports.js';
 import { toCustomerState, type CustomerState } from './stored-state.js';
-import { writeWithFallback, type CheckResult, type WriteTally } from './write-results.js';
+import { addCounts, writeWithFallback, type CheckResult, type Counts, type WriteTally } from './write-results.js';
 
 // Checks one batch of customers: fetch → identify → diff → write (write-results.ts). Memory is
 // bounded by documents, not by customers: states are loaded in slices of at most
@@ -37,16 +37,8 @@ export interface Batch {
   customerIds: readonly string[];
 }
 
-export interface BatchOutcome {
-  checked: number;
-  failed: number;
-  changes: number;
-  alerts: number;
-  /** Not checked now: already checked by this scan (a batch run again), no longer tracked, or interrupted. */
-  skipped: number;
-  /** This batch's last write counted the scan's last batch: the scan can finish. */
-  scanComplete: boolean;
-}
+/** What a batch did; `skipped` also counts customers not checked now (untracked, interrupted). */
+export type BatchOutcome = Counts;
 
 export const MAX_DOCUMENTS_LOADED = 20_000;
 export const MAX_DOCUMENTS_PER_WRITE = 5_000;
@@ -78,12 +70,7 @@ export async function checkBatch(deps: CheckDependencies, batch: Batch, signal?:
     return writing;
   };
   const account = (tally: WriteTally) => {
-    outcome.checked += tally.checked;
-    outcome.failed += tally.failed;
-    outcome.changes += tally.changes;
-    outcome.alerts += tally.alerts;
-    outcome.skipped += tally.skipped;
-    outcome.scanComplete ||= tally.scanComplete;
+    addCounts(outcome, tally);
     let changedCount = 0;
     for (const r of tally.written) {
       if (r.kind !== 'changed') continue;

@@ -25,17 +25,20 @@ export type CheckResult =
     }
   | { kind: 'failed'; customerId: string; error: string; reason: string };
 
-export interface WriteTally {
+export interface Counts {
   checked: number;
   failed: number;
   changes: number;
   alerts: number;
   /** Not written: checked by this scan already (a batch run again), untracked meanwhile, or written by another check first. */
   skipped: number;
-  /** Customers whose failures in a row just reached the streak. */
-  streakCustomers: string[];
   /** The write that counted the scan's last batch as done. */
   scanComplete: boolean;
+}
+
+export interface WriteTally extends Counts {
+  /** Customers whose failures in a row just reached the streak. */
+  streakCustomers: string[];
   /** Customers written, by how (the caller logs and counts them). */
   written: CheckResult[];
 }
@@ -140,13 +143,8 @@ export async function writeWithFallback(db: Database, target: WriteTarget, at: D
   }
   const total: WriteTally = { checked: 0, failed: 0, changes: 0, alerts: 0, skipped: 0, streakCustomers: [], scanComplete: false, written: [] };
   const add = (t: WriteTally) => {
-    total.checked += t.checked;
-    total.failed += t.failed;
-    total.changes += t.changes;
-    total.alerts += t.alerts;
-    total.skipped += t.skipped;
+    addCounts(total, t);
     total.streakCustomers.push(...t.streakCustomers);
-    total.scanComplete ||= t.scanComplete;
     total.written.push(...t.written);
   };
   for (const result of results) {
@@ -160,6 +158,16 @@ export async function writeWithFallback(db: Database, target: WriteTarget, at: D
   }
   if (batchDone) add(await db.withTransaction((c) => writeResults(c, target, at, [], true)));
   return total;
+}
+
+/** The counts of a write, added to a running total (a batch's, or a fallback's). */
+export function addCounts(total: Counts, more: Counts): void {
+  total.checked += more.checked;
+  total.failed += more.failed;
+  total.changes += more.changes;
+  total.alerts += more.alerts;
+  total.skipped += more.skipped;
+  total.scanComplete ||= more.scanComplete;
 }
 
 /** SQLSTATE classes of errors caused by the data written, not by the connection or the server. */

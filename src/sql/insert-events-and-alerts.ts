@@ -1,20 +1,13 @@
+import type { DocumentChange } from '../domain/status-diff.js';
 import type { SqlClient } from './client.js';
+import { columns } from './columns.js';
 
 // The audit trail and the outbox in one statement: every event of the write, and an alert for
 // each one that raises it, naming its event. Event ids are drawn in document order, so that
 // `history` lists a check's events in the order the API returned the documents.
 
-export interface EventRow {
+export interface EventRow extends Omit<DocumentChange, 'reappeared'> {
   customerId: string;
-  kind: 'appeared' | 'status_changed' | 'removed';
-  purpose: string;
-  documentType: string;
-  name: string;
-  locationKey: string;
-  previousStatus: string | null;
-  newStatus: string | null;
-  verificationResponse: string | null;
-  baseline: boolean;
   /** The event raises an alert (written to the outbox with it). */
   alerting: boolean;
 }
@@ -36,17 +29,7 @@ export async function insertEventsAndAlerts(client: SqlClient, scanId: string | 
     [
       scanId,
       at,
-      rows.map((r) => r.customerId),
-      rows.map((r) => r.kind),
-      rows.map((r) => r.purpose),
-      rows.map((r) => r.documentType),
-      rows.map((r) => r.name),
-      rows.map((r) => r.locationKey),
-      rows.map((r) => r.previousStatus),
-      rows.map((r) => r.newStatus),
-      rows.map((r) => r.verificationResponse),
-      rows.map((r) => r.baseline),
-      rows.map((r) => r.alerting),
+      ...columns(rows, ['customerId', 'kind', 'purpose', 'documentType', 'name', 'locationKey', 'previousStatus', 'newStatus', 'verificationResponse', 'baseline', 'alerting']),
     ],
   );
 }

@@ -1,17 +1,12 @@
+import type { SnapshotDocument } from '../domain/documents.js';
 import type { SqlClient } from './client.js';
+import { columns } from './columns.js';
 
 // Replaces the stored documents of the given customers with `rows` (live ones and removed
 // ones), in one statement: the delete and the insert see the same snapshot of the table.
 
-export interface SnapshotRow {
+export interface SnapshotRow extends SnapshotDocument {
   customerId: string;
-  position: number;
-  purpose: string;
-  documentType: string;
-  name: string;
-  locationKey: string;
-  status: string;
-  verificationResponse: string | null;
   /** Set for a removed document (kept so that its reappearance in the same status does not alert again). */
   removed: boolean;
 }
@@ -28,15 +23,7 @@ export async function replaceSnapshots(client: SqlClient, customerIds: readonly 
     [
       customerIds,
       at,
-      rows.map((r) => r.customerId),
-      rows.map((r) => r.position),
-      rows.map((r) => r.purpose),
-      rows.map((r) => r.documentType),
-      rows.map((r) => r.name),
-      rows.map((r) => r.locationKey),
-      rows.map((r) => r.status),
-      rows.map((r) => r.verificationResponse),
-      rows.map((r) => r.removed),
+      ...columns(rows, ['customerId', 'position', 'purpose', 'documentType', 'name', 'locationKey', 'status', 'verificationResponse', 'removed']),
     ],
   );
 }

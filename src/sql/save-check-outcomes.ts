@@ -1,4 +1,5 @@
 import type { SqlClient } from './client.js';
+import { columns } from './columns.js';
 
 // The outcome of every check of a write, in one statement whatever their number: last check
 // time, outcome, error and failure streak; for a changed customer also its snapshot version
@@ -49,15 +50,7 @@ export async function saveCheckOutcomes(client: SqlClient, scanId: string | null
     [
       at,
       scanId,
-      rows.map((r) => r.customerId),
-      rows.map((r) => r.outcome),
-      rows.map((r) => r.changed),
-      rows.map((r) => r.expectedVersion),
-      rows.map((r) => r.baseline),
-      rows.map((r) => r.error),
-      rows.map((r) => r.reason),
-      rows.map((r) => r.emptyPending),
-      rows.map((r) => r.documentCount),
+      ...columns(rows, ['customerId', 'outcome', 'changed', 'expectedVersion', 'baseline', 'error', 'reason', 'emptyPending', 'documentCount']),
     ],
   );
   return result.rows;
