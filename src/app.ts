@@ -292,7 +292,7 @@ export class App {
         const result = await Promise.race([Promise.resolve(dispose()).then(() => 'ok' as const), gaveUp]);
         if (result === 'timeout') this.log.warn({ resource: name }, 'closing took too long; moving on');
       } catch (error) {
-        this.log.warn({ resource: name, err: errorMessage(error) }, 'closing failed');
+        this.log.warn({ resource: name, err: error }, 'closing failed');
       }
     }
     this.disposers.length = 0;

@@ -86,7 +86,7 @@ export async function runCommand<S extends Section>(
     const code = error instanceof CommandError ? error.exitCode : EXIT_FAILURE;
     const message = error instanceof CommandError ? error.message : describeFailure(error);
     writeErr(scrub(message));
-    log.debug({ err: { name: (error as Error).name, message: scrub(errorMessage(error)) } }, 'command failed');
+    log.debug({ err: error }, 'command failed');
     return code;
   } finally {
     process.off('SIGINT', onSignal);

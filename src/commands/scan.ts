@@ -40,7 +40,7 @@ export function scanCommand(options: { json?: boolean; progress?: boolean }): Pr
     const delivery = signal.aborted
       ? null
       : await app.delivery.deliver({ force: true, deadline: Date.now() + SCAN_DELIVERY_BUDGET_MS }).catch((error: unknown) => {
-          log.error({ err: (error as Error).message }, 'alert delivery failed');
+          log.error({ err: error }, 'alert delivery failed');
           return null;
         });
     const pending = (await app.outbox.counts()).pending;

@@ -1,6 +1,5 @@
 import { ALL_SECTIONS } from '../config.js';
 import { startHttpServer } from '../http/server.js';
-import { errorMessage } from '../logger.js';
 import { WorkerRuntime } from '../runtime/worker-runtime.js';
 import { recoverLostQueues } from '../schedule/recovery.js';
 import { startQueueWorkers } from '../schedule/workers.js';
@@ -100,7 +99,7 @@ export function workerCommand(): Promise<number> {
       },
       log,
     );
-    runtime.on('error', (name, error) => log.error({ task: name, err: app.secrets.scrub(errorMessage(error)) }, 'background task failed'));
+    runtime.on('error', (name, error) => log.error({ task: name, err: error }, 'background task failed'));
     app.lifecycle.on('ended', () => runtime.deliverSoon());
     await runtime.run(signal);
     return EXIT_OK;

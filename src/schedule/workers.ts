@@ -92,7 +92,7 @@ export function startQueueWorkers(deps: WorkerDependencies, onError: (error: Err
 
   for (const worker of [scanWorker, checkWorker]) {
     worker.on('error', (error) => onError(error));
-    worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: errorMessage(error) }, 'job failed'));
+    worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'));
   }
   void scanWorker.run().catch((error: unknown) => onError(error as Error));
   void checkWorker.run().catch((error: unknown) => onError(error as Error));

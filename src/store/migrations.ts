@@ -47,6 +47,17 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<MigrationLis
   };
 }
 
+/**
+ * A connection of its own for one short task. A server that ends it meanwhile (a restart, an
+ * administrator's pg_terminate_backend) fails the task's query; without a listener the 'error'
+ * event would also end the process.
+ */
+function connection(url: string, connectTimeoutMs: number): pg.Client {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+  client.on('error', () => undefined);
+  return client;
+}
+
 /** Runs one schema engine task in a worker thread of its own (see schema-engine-worker.ts). */
 async function runEngine<T>(task: EngineTask): Promise<T> {
   // Development runs the TypeScript source (Node strips the types), production the built file.
@@ -72,7 +83,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   if (name === '' || name === 'postgres') return false;
   const admin = new URL(databaseUrl);
   admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 10_000 });
+  const client = connection(admin.toString(), 10_000);
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -100,7 +111,7 @@ export interface MigrateResult {
 export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
   const createdDatabase = await ensureDatabase(databaseUrl);
   const migrationsList = await loadMigrations(dir);
-  const lock = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  const lock = connection(databaseUrl, 10_000);
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
@@ -115,7 +126,7 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
 /** Names of migrations in the folder that the database has not applied (for readiness checks). */
 export async function pendingMigrations(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
   const migrationsList = await loadMigrations(dir);
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+  const client = connection(databaseUrl, 5_000);
   await client.connect();
   try {
     const table = await client.query("SELECT to_regclass('_prisma_migrations') AS t");
@@ -151,7 +162,7 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 10_000 });
+  const client = connection(url.toString(), 10_000);
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
