@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { CyrexaClient, CyrexaClientOptions } from './cyrexa/client.js';
 import type { Logger } from './logger.js';
-import { errorMessage } from './logger.js';
 import { Secrets } from './secrets.js';
 import type { AlertDelivery } from './deliver/deliver.js';
 import type { Mailer } from './deliver/mailer.js';
