@@ -11,11 +11,15 @@ import { renderAlertEmail, type AlertView } from '../dist/domain/alert-email.js'
 const docs = fileURLToPath(new URL('../docs/', import.meta.url));
 mkdirSync(docs, { recursive: true });
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 25, 6, minutes, 12));
+// One of each: a change, a new document, documents already in an alert status at the first check,
+// the documented document types, and hostile values (escaped in HTML, neutralised in the CSV).
 const sample: AlertView[] = [
-  { detectedAt: at(0), customerId: 'cust-000017', purpose: 'KYC', documentType: 'Passport', documentName: 'passport-2019.pdf', previousStatus: 'verified', newStatus: 'expired', verificationResponse: 'Document validity date has passed' },
-  { detectedAt: at(0), customerId: 'cust-000017', purpose: 'KYC', documentType: 'selfie', documentName: 'selfie.jpg', previousStatus: 'underverification', newStatus: 'declined', verificationResponse: 'Face does not match the ID document' },
-  { detectedAt: at(1), customerId: 'acme-holdings-ltd', purpose: 'KYB', documentType: 'shareholderStructure', documentName: 'shareholders Q3.pdf', previousStatus: null, newStatus: 'declined', verificationResponse: 'Ultimate beneficial owner missing' },
-  { detectedAt: at(2), customerId: 'cust-000342', purpose: 'PEP&SANCTION', documentType: 'ID front side', documentName: '<b>id</b> "front".png', previousStatus: 'verified', newStatus: 'expired', verificationResponse: '=HYPERLINK("http://example.com") <script>alert(1)</script>' },
+  { detectedAt: at(0), customerId: 'cust-000017', purpose: 'KYC', documentType: 'Passport', documentName: 'passport-2019.pdf', previousStatus: 'verified', newStatus: 'expired', verificationResponse: 'Document validity date has passed', baseline: false },
+  { detectedAt: at(0), customerId: 'cust-000017', purpose: 'KYC', documentType: 'selfie', documentName: 'selfie.jpg', previousStatus: 'underverification', newStatus: 'declined', verificationResponse: 'Face does not match the ID document', baseline: false },
+  { detectedAt: at(1), customerId: 'acme-holdings-ltd', purpose: 'KYB', documentType: 'shareholderStructure', documentName: 'shareholders Q3.pdf', previousStatus: null, newStatus: 'declined', verificationResponse: 'Ultimate beneficial owner missing', baseline: false },
+  { detectedAt: at(1), customerId: 'acme-holdings-ltd', purpose: 'KYB', documentType: 'accountAuthority', documentName: 'board-resolution.pdf', previousStatus: null, newStatus: 'expired', verificationResponse: null, baseline: true },
+  { detectedAt: at(2), customerId: 'cust-000105', purpose: 'KYC', documentType: 'livelinessDetection', documentName: 'liveness-check.mp4', previousStatus: null, newStatus: 'expired', verificationResponse: 'Liveness check older than 12 months', baseline: true },
+  { detectedAt: at(2), customerId: 'cust-000342', purpose: 'PEP&SANCTION', documentType: 'ID front side', documentName: '<b>id</b> "front".png', previousStatus: 'verified', newStatus: 'expired', verificationResponse: '=HYPERLINK("http://example.com") <script>alert(1)</script>', baseline: false },
 ];
 const email = renderAlertEmail(sample, at(3));
 const html = path.join(docs, 'alert-email-sample.html');
@@ -29,7 +33,7 @@ if (!chromium) {
   console.error('no Chromium found: install it (apt-get install chromium) for the PNG screenshots');
   process.exit(1);
 }
-for (const [name, size] of [['alert-email-sample.png', '1000,640'], ['alert-email-sample-phone.png', '390,900']] as const) {
+for (const [name, size] of [['alert-email-sample.png', '1000,640'], ['alert-email-sample-phone.png', '390,1560']] as const) {
   const profile = mkdtempSync(path.join(tmpdir(), 'kyc-chromium-'));
   const out = path.join(docs, name);
   const result = spawnSync(chromium, [
