@@ -135,6 +135,11 @@ describe('AlertDelivery', () => {
       expect(picky.messages.map((m) => m.envelope.to.sort().join(','))).toEqual(['kyb@example.com,lead@example.com']);
       const ops = await t.db.alert.findFirstOrThrow({ where: { kind: 'ops' } });
       expect(ops.subject).toMatch(/refused/);
+      // The operations email as it arrives: its first line says what to do.
+      await new AlertDelivery(outbox, mailer, options, log).deliver({ force: true });
+      const opsMail = smtp.messages.find((m) => m.envelope.to.includes('ops@example.com'));
+      expect(opsMail?.parsed.subject).toBe('kyc-monitor: the mail server refused refused@example.com');
+      expect(opsMail?.parsed.text?.split('\n')[0]).toMatch(/^Check refused@example\.com in ALERT_TO, ALERT_ROUTES or OPS_ALERT_TO, and that mailbox: /);
     } finally {
       pickyMailer.close();
       await picky.close();
