@@ -164,7 +164,7 @@ describe('kyc-monitor end to end', () => {
     expect(mail?.envelope.to).toEqual(['compliance@example.com']);
     const rows = csvRows(mail).map((r) => `${r.customer_id} ${r.document_name} ${r.previous_status}>${r.new_status}`);
     expect(rows.sort()).toEqual(['c-1 passport verified>expired', 'c-2 passport underverification>declined']);
-    expect(mail?.parsed.html).toContain('underverification');
+    expect(mail?.parsed.html).toContain('Changed from under verification to <strong');
   });
 
   it('an unchanged re-scan records and sends nothing', async () => {
