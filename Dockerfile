@@ -12,6 +12,8 @@ RUN npm run build
 
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production
+# `kyc-monitor <command>` works in a shell in the container (docker-compose.yml's seed uses it).
+ENV PATH=/app/bin:$PATH
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
@@ -20,6 +22,7 @@ COPY prisma ./prisma
 COPY bin ./bin
 USER node
 EXPOSE 8080
+# The worker's health; a container running another command (the sandbox) needs its own.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # `worker` applies pending migrations before it starts.

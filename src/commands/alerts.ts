@@ -1,3 +1,4 @@
+import { testEmail } from '../domain/ops-alerts.js';
 import { CommandError, EXIT_FAILURE, EXIT_OK, runCommand } from './context.js';
 
 export function alertsFlush(options: { json?: boolean }): Promise<number> {
@@ -18,13 +19,8 @@ export function alertsFlush(options: { json?: boolean }): Promise<number> {
 
 export function alertsTest(): Promise<number> {
   return runCommand(['mail'], async ({ app, out, config }) => {
-    const now = new Date().toISOString();
-    const result = await app.mailer.send({
-      from: config.mail.from,
-      to: config.mail.to,
-      subject: 'kyc-monitor test email',
-      text: `This is a test email from kyc-monitor, sent ${now}.\nIf you can read it, alert emails reach ${config.mail.to.join(', ')}.\n`,
-    });
+    const email = testEmail(config.mail.to, new Date());
+    const result = await app.mailer.send({ from: config.mail.from, to: config.mail.to, subject: email.subject, text: `${email.body}\n\n-- kyc-monitor\n` });
     const notReached = result.recipients.flatMap((r) => (r.status === 'sent' ? [] : [`${r.recipient}: ${r.error}`]));
     if (result.messages === 0) throw new CommandError(`test email not sent: ${result.failure?.error ?? notReached.join('; ')}`);
     if (notReached.length > 0) throw new CommandError(`test email sent, but not accepted for ${notReached.join('; ')}`);

@@ -228,6 +228,7 @@ export class AlertDelivery {
       previousStatus: a.previousStatus,
       newStatus: a.newStatus ?? '',
       verificationResponse: a.verificationResponse,
+      baseline: a.baseline,
     }));
     const email = renderAlertEmail(views, this.now());
     return { from: this.options.from, to, subject: email.subject, text: email.text, html: email.html, attachments: [email.attachment] };

@@ -1,16 +1,25 @@
 import { stringify } from 'csv-stringify/sync';
+import {
+  alertSubject,
+  customerCount,
+  detectedWords,
+  documentTypeWords,
+  oneLine,
+  plural,
+  sectionsByStatus,
+  statusCounts,
+  whatHappened,
+  whatHappenedText,
+  byAttention,
+  type AlertFacts,
+  type StatusSection,
+} from './alert-wording.js';
 
-// Renders one grouped alert email (SPEC §5): subject with counts, plain text, escaped HTML and
-// the CSV attachment. Pure: every value supplied by the API is treated as hostile text.
+// Renders one grouped alert email (SPEC §5): subject with the counts by status, plain text, escaped
+// HTML and the CSV attachment, all three in the same order (most severe first) and, through
+// alert-wording.ts, in the same words. Pure: every value supplied by the API is hostile text.
 
-export interface AlertView {
-  detectedAt: Date;
-  customerId: string;
-  purpose: string;
-  documentType: string;
-  documentName: string;
-  previousStatus: string | null;
-  newStatus: string;
+export interface AlertView extends AlertFacts {
   verificationResponse: string | null;
 }
 
@@ -30,9 +39,9 @@ export const CSV_HEADER = [
   'previous_status',
   'new_status',
   'verification_response',
+  'expires_on',
+  'case_id',
 ] as const;
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** `2026-11-25T08:07:07Z` → `20261125T080707Z`. */
 export function utcStamp(date: Date): string {
@@ -48,14 +57,9 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
-/** One line of text for a plain-text email: no line breaks or control characters from the API. */
-function oneLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
-}
-
+/** The raw values, as the API sent them, in the email's order. */
 export function renderCsv(alerts: readonly AlertView[]): string {
-  const rows = alerts.map((a) =>
+  const rows = byAttention(alerts).map((a) =>
     [
       a.detectedAt.toISOString(),
       a.customerId,
@@ -65,97 +69,133 @@ export function renderCsv(alerts: readonly AlertView[]): string {
       a.previousStatus ?? '',
       a.newStatus,
       a.verificationResponse ?? '',
+      // Filled by later features (expiry dates, cases): empty until then.
+      '',
+      '',
     ].map(neutraliseCell),
   );
   return stringify([[...CSV_HEADER], ...rows], { record_delimiter: '\r\n', quoted_match: /[\r\n]/ });
 }
 
-function statusPhrase(alerts: readonly AlertView[]): string {
-  const statuses = [...new Set(alerts.map((a) => a.newStatus))].sort();
-  if (statuses.length === 1) return statuses[0] ?? '';
-  return `${statuses.slice(0, -1).join(', ')} or ${statuses.at(-1)}`;
-}
-
 export function renderSubject(alerts: readonly AlertView[]): string {
-  const customers = new Set(alerts.map((a) => a.customerId)).size;
-  return `KYC alert: ${plural(alerts.length, 'document', 'documents')} of ${plural(customers, 'customer', 'customers')} ${oneLine(statusPhrase(alerts))}`;
+  return alertSubject(alerts);
 }
 
-function change(a: AlertView): string {
-  return a.previousStatus === null ? `new, ${a.newStatus}` : `${a.previousStatus} → ${a.newStatus}`;
+function introduction(alerts: readonly AlertView[]): string {
+  return `${plural(alerts.length, 'document', 'documents')} of ${plural(customerCount(alerts), 'customer', 'customers')} need the compliance team's attention: ${statusCounts(alerts)}.`;
 }
 
-export function renderText(alerts: readonly AlertView[]): string {
+const FOOTER = 'Each document is reported once, when kyc-monitor first sees it in this status.';
+
+function sectionTitle(section: StatusSection<AlertView>): string {
+  return `${section.heading} (${section.alerts.length})`;
+}
+
+export function renderText(alerts: readonly AlertView[], csvName: string): string {
+  const entry = (a: AlertView) => [
+    `- Customer ${oneLine(a.customerId)}`,
+    `  Document: ${documentTypeWords(a.documentType)} "${oneLine(a.documentName)}" (${oneLine(a.purpose)})`,
+    `  What happened: ${whatHappenedText(a)}`,
+    ...(a.verificationResponse ? [`  Verification response: ${oneLine(a.verificationResponse)}`] : []),
+    `  Detected (UTC): ${detectedWords(a.detectedAt)}`,
+    '',
+  ];
   const lines = [
-    `${renderSubject(alerts)}.`,
+    introduction(alerts),
+    `The attached CSV (${csvName}) lists the same documents, with the values exactly as Cyrexa sent them.`,
     '',
-    ...alerts.flatMap((a) => [
-      `- Customer ${oneLine(a.customerId)}: ${oneLine(a.purpose)} ${oneLine(a.documentType)} "${oneLine(a.documentName)}"`,
-      `  ${oneLine(change(a))} (detected ${a.detectedAt.toISOString()})`,
-      ...(a.verificationResponse ? [`  Verification response: ${oneLine(a.verificationResponse)}`] : []),
-    ]),
-    '',
-    'The attached CSV lists the same documents.',
+    ...sectionsByStatus(alerts).flatMap((section) => [sectionTitle(section).toUpperCase(), '', ...section.alerts.flatMap(entry)]),
+    FOOTER,
     '-- kyc-monitor',
   ];
   return `${lines.join('\n')}\n`;
 }
 
-const STATUS_COLOURS: Record<string, string> = { expired: '#b45309', declined: '#b91c1c' };
+const STATUS_COLOURS: Record<string, string> = { declined: '#b91c1c', expired: '#b45309' };
+const OTHER_COLOUR = '#1f2937';
+/** Short values keep to one line (a long one from the API may wrap rather than widen the table). */
+const UNBROKEN = 40;
 
-export function renderHtml(alerts: readonly AlertView[]): string {
-  const cell = 'padding:8px 10px;border-bottom:1px solid #e5e7eb;vertical-align:top;text-align:left';
-  const td = (label: string, content: string, extra = '') => `<td data-label="${label}" style="${cell}${extra}">${content}</td>`;
-  const rows = alerts
-    .map((a) => {
-      const colour = STATUS_COLOURS[a.newStatus] ?? '#1f2937';
-      const previous = a.previousStatus === null ? '<em>new</em>' : escapeHtml(a.previousStatus);
-      return `<tr>
-${td('Customer', `<strong>${escapeHtml(a.customerId)}</strong>`)}
-${td('Status', `${previous} &rarr; <strong style="color:${colour}">${escapeHtml(a.newStatus)}</strong>`)}
-${td('Document', `${escapeHtml(a.documentType)}<br><span style="color:#6b7280">${escapeHtml(a.documentName)}</span>`)}
-${td('Purpose', escapeHtml(a.purpose))}
-${td('Verification response', escapeHtml(a.verificationResponse ?? ''))}
-${td('Detected at', escapeHtml(a.detectedAt.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')), ';white-space:nowrap')}
+const CELL = 'padding:8px 10px;border-bottom:1px solid #e5e7eb;vertical-align:top;text-align:left';
+const COLUMNS = [
+  ['Customer', ''],
+  ['Document', 'width:26%'],
+  ['What happened', 'width:26%'],
+  ['Verification response', ''],
+  ['Detected (UTC)', ''],
+] as const;
+
+function td(label: string | null, content: string, extra = ''): string {
+  return `<td${label ? ` data-label="${label}"` : ''} style="${CELL}${extra}">${content}</td>`;
+}
+
+function unbroken(text: string): string {
+  return text.length <= UNBROKEN ? 'white-space:nowrap' : 'word-break:break-word';
+}
+
+function htmlRow(a: AlertView, colour: string): string {
+  const id = oneLine(a.customerId);
+  const type = documentTypeWords(a.documentType);
+  const purpose = oneLine(a.purpose);
+  const [before, status, after] = whatHappened(a);
+  const badge = `<span style="display:inline-block;margin-left:6px;padding:0 5px;border:1px solid #d1d5db;border-radius:3px;font-size:11px;color:#4b5563">${escapeHtml(purpose)}</span>`;
+  return `<tr>
+${td(null, `<strong>${escapeHtml(id)}</strong>`, `;${id.length <= UNBROKEN ? 'white-space:nowrap' : 'word-break:break-all'}`)}
+${td('Document', `<span style="${unbroken(type + purpose)}">${escapeHtml(type)}${badge}</span><br><span style="color:#6b7280;word-break:break-word">${escapeHtml(oneLine(a.documentName))}</span>`)}
+${td('What happened', `${escapeHtml(before)}<strong style="color:${colour}">${escapeHtml(status)}</strong>${escapeHtml(after)}`)}
+${td('Verification response', escapeHtml(oneLine(a.verificationResponse ?? '')) || '<span style="color:#9ca3af">none</span>')}
+${td('Detected (UTC)', detectedWords(a.detectedAt), ';white-space:nowrap;color:#4b5563')}
 </tr>`;
-    })
-    .join('\n');
-  const head = ['Customer', 'Status', 'Document', 'Purpose', 'Verification response', 'Detected at']
-    .map((h) => `<th style="${cell};background:#f3f4f6;font-size:12px;text-transform:uppercase;color:#374151">${h}</th>`)
-    .join('');
+}
+
+function htmlSection(section: StatusSection<AlertView>): string {
+  const colour = STATUS_COLOURS[section.status] ?? OTHER_COLOUR;
+  const heading = `<tr class="section"><th colspan="${COLUMNS.length}" style="padding:14px 10px 6px;text-align:left;font-size:15px;color:${colour};border-bottom:2px solid ${colour}">${escapeHtml(sectionTitle(section))}</th></tr>`;
+  return `<tbody>
+${heading}
+${section.alerts.map((a) => htmlRow(a, colour)).join('\n')}
+</tbody>`;
+}
+
+export function renderHtml(alerts: readonly AlertView[], csvName: string): string {
+  const subject = escapeHtml(renderSubject(alerts));
+  const head = COLUMNS.map(([h, width]) => `<th style="${CELL};background:#f3f4f6;font-size:12px;text-transform:uppercase;color:#374151;white-space:nowrap;${width}">${h}</th>`).join('');
   // Inline styles for every client; on narrow screens (clients that honour <style>) each row
   // becomes a card with labelled lines instead of a table wider than the phone.
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(renderSubject(alerts))}</title>
+<title>${subject}</title>
 <style>
 @media (max-width: 600px) {
-  table.alerts, table.alerts tbody, table.alerts tr, table.alerts td { display: block; width: auto !important; }
+  table.alerts, table.alerts tbody, table.alerts tr, table.alerts td, table.alerts th { display: block; width: auto !important; }
   table.alerts thead { display: none; }
-  table.alerts tr { border: 1px solid #e5e7eb; border-radius: 6px; margin: 0 0 12px; }
-  table.alerts td { border-bottom: none !important; padding: 4px 10px !important; white-space: normal !important; }
-  table.alerts td::before { content: attr(data-label); display: block; font-size: 11px; text-transform: uppercase; color: #6b7280; }
+  table.alerts tr { border: 1px solid #e5e7eb; border-radius: 6px; margin: 0 0 10px; padding: 4px 0; }
+  table.alerts tr.section { border: none; margin: 16px 0 8px; padding: 0; }
+  table.alerts tr.section th { padding: 0 0 4px !important; }
+  table.alerts td { border-bottom: none !important; padding: 3px 10px !important; }
+  table.alerts td[data-label]::before { content: attr(data-label); display: block; font-size: 11px; text-transform: uppercase; color: #6b7280; }
 }
 </style></head>
 <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#111827;background:#ffffff">
-<h1 style="font-size:18px;margin:0 0 12px">${escapeHtml(renderSubject(alerts))}</h1>
-<p style="margin:0 0 16px;color:#374151">These documents changed to a status that needs the compliance team's attention. The attached CSV lists the same rows.</p>
+<h1 style="font-size:18px;margin:0 0 8px">${subject}</h1>
+<p style="margin:0 0 8px;color:#374151">${escapeHtml(introduction(alerts))}</p>
+<p style="margin:0 0 12px;color:#6b7280;font-size:13px">The attached CSV (${escapeHtml(csvName)}) lists the same documents, with the values exactly as Cyrexa sent them.</p>
 <div style="overflow-x:auto"><table class="alerts" style="border-collapse:collapse;width:100%;font-size:14px">
 <thead><tr>${head}</tr></thead>
-<tbody>
-${rows}
-</tbody></table></div>
-<p style="margin:16px 0 0;color:#6b7280;font-size:12px">Sent by kyc-monitor.</p>
+${sectionsByStatus(alerts).map(htmlSection).join('\n')}
+</table></div>
+<p style="margin:16px 0 0;color:#6b7280;font-size:12px">${FOOTER} Sent by kyc-monitor.</p>
 </body></html>
 `;
 }
 
 export function renderAlertEmail(alerts: readonly AlertView[], now: Date): RenderedEmail {
   if (alerts.length === 0) throw new RangeError('an alert email needs at least one alert');
+  const filename = `kyc-alerts-${utcStamp(now)}.csv`;
   return {
     subject: renderSubject(alerts),
-    text: renderText(alerts),
-    html: renderHtml(alerts),
-    attachment: { filename: `kyc-alerts-${utcStamp(now)}.csv`, content: renderCsv(alerts), contentType: 'text/csv; charset=utf-8' },
+    text: renderText(alerts, filename),
+    html: renderHtml(alerts, filename),
+    attachment: { filename, content: renderCsv(alerts), contentType: 'text/csv; charset=utf-8' },
   };
 }

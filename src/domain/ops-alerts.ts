@@ -1,7 +1,7 @@
 import { FAILURE_STREAK } from './scan.js';
 
-// The words of the monitor's own operations alerts about scans (SPEC §5): each says in its first
-// line what to do, then what happened. One module, so that they read alike.
+// The words of the monitor's own operations emails (SPEC §5): each says in its first line what
+// to do, then what happened. One module, so that they read alike.
 
 export interface OpsAlertText {
   subject: string;
@@ -132,5 +132,16 @@ export function smtpEmailRefused(error: string, alerts: number): OpsIncident {
       'Check ALERT_FROM and the mail server: an alert email was refused for good (`kyc-monitor status` lists its alerts).\n\n' +
       `The mail server refused an alert email for good (${error}). Its ${alerts} alert(s) are marked failed. ` +
       'This is reported once until the server accepts an email again.',
+  };
+}
+
+/** `kyc-monitor alerts test`: shows that the mail settings work. */
+export function testEmail(recipients: readonly string[], at: Date): OpsAlertText {
+  return {
+    subject: 'kyc-monitor test email',
+    body:
+      `Nothing to do: this test email shows that kyc-monitor's mail settings work and that alert emails reach ${recipients.join(', ')}.\n\n` +
+      `It was sent by \`kyc-monitor alerts test\` at ${at.toISOString()}, through the same SMTP_URL and from the same ALERT_FROM as every alert email. ` +
+      'Alerts for a purpose listed in ALERT_ROUTES go to that purpose\'s recipients, and operations alerts to OPS_ALERT_TO.',
   };
 }

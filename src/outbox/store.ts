@@ -23,6 +23,8 @@ export interface OutboxAlert {
   previousStatus: string | null;
   newStatus: string | null;
   verificationResponse: string | null;
+  /** Raised at the customer's first check (its event's `baseline`). */
+  baseline: boolean;
   subject: string | null;
   body: string | null;
   detectedAt: Date;
@@ -99,6 +101,7 @@ function toAlert(row: ClaimedAlertRow): OutboxAlert {
     previousStatus: row.previous_status,
     newStatus: row.new_status,
     verificationResponse: row.verification_response,
+    baseline: row.baseline,
     subject: row.subject,
     body: row.body,
     detectedAt: row.detected_at,

@@ -3,7 +3,8 @@ import type { SqlClient } from './client.js';
 // Claims pending alerts for one delivery pass in one statement (Graphile Worker's getJobs): the
 // oldest due alerts that no other pass holds are locked, skipping rows another transaction has
 // locked, and reserved with a lease. An alert whose claimer died is claimable again once its
-// lease has run out. Each row comes with the recipients it is still owed.
+// lease has run out. Each row comes with the recipients it is still owed, and whether its event
+// was a customer's first check (the email says "already expired when first checked" then).
 
 export interface ClaimAlertsParams {
   /** Names this claim: every later statement of the pass acts only on alerts it still holds. */
@@ -28,6 +29,8 @@ export interface ClaimedAlertRow {
   previous_status: string | null;
   new_status: string | null;
   verification_response: string | null;
+  /** The alert's event was at the customer's baseline (false for operations alerts). */
+  baseline: boolean;
   subject: string | null;
   body: string | null;
   detected_at: Date;
@@ -54,7 +57,9 @@ SET claim_token = $1::uuid, claimed_until = $3::timestamptz
 FROM due
 WHERE a.id = due.id
 RETURNING a.id, a.kind, a.customer_id, a.purpose, a.document_type, a.document_name, a.previous_status,
-  a.new_status, a.verification_response, a.subject, a.body, a.detected_at, a.attempts,
+  a.new_status, a.verification_response,
+  COALESCE((SELECT e.baseline FROM document_events AS e WHERE e.id = a.event_id), false) AS baseline,
+  a.subject, a.body, a.detected_at, a.attempts,
   a.routed_at IS NOT NULL AS routed,
   ARRAY(SELECT d.recipient FROM alert_deliveries AS d WHERE d.alert_id = a.id AND d.status = 'pending' ORDER BY d.recipient) AS owed`;
 

@@ -160,11 +160,11 @@ describe('kyc-monitor end to end', () => {
     await smtp.waitFor(2);
     expect(smtp.messages).toHaveLength(2);
     const mail = smtp.messages[1];
-    expect(mail?.parsed.subject).toBe('KYC alert: 2 documents of 2 customers declined or expired');
+    expect(mail?.parsed.subject).toBe('KYC alert: 1 declined, 1 expired — 2 customers');
     expect(mail?.envelope.to).toEqual(['compliance@example.com']);
     const rows = csvRows(mail).map((r) => `${r.customer_id} ${r.document_name} ${r.previous_status}>${r.new_status}`);
     expect(rows.sort()).toEqual(['c-1 passport verified>expired', 'c-2 passport underverification>declined']);
-    expect(mail?.parsed.html).toContain('underverification');
+    expect(mail?.parsed.html).toContain('Changed from under verification to <strong');
   });
 
   it('an unchanged re-scan records and sends nothing', async () => {

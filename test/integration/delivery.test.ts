@@ -77,13 +77,13 @@ describe('AlertDelivery', () => {
     expect(report).toMatchObject({ emailsSent: 2, alertsSent: 3, alertsRetrying: 0, alertsFailed: 0 });
     const byTo = Object.fromEntries(smtp.messages.map((m) => [m.envelope.to.sort().join(','), m]));
     const compliance = byTo['compliance@example.com'];
-    expect(compliance?.parsed.subject).toBe('KYC alert: 2 documents of 2 customers declined or expired');
+    expect(compliance?.parsed.subject).toBe('KYC alert: 1 declined, 1 expired — 2 customers');
     expect(compliance?.parsed.text).toContain('Customer cust-2');
     expect(compliance?.parsed.html).toContain('<table');
     const attachment = compliance?.parsed.attachments[0];
     expect(attachment?.filename).toMatch(/^kyc-alerts-\d{8}T\d{6}Z\.csv$/);
     expect((parse(attachment?.content.toString('utf8') ?? '', { columns: true }) as unknown[]).length).toBe(2);
-    expect(byTo['kyb@example.com,lead@example.com']?.parsed.subject).toBe('KYC alert: 1 document of 1 customer expired');
+    expect(byTo['kyb@example.com,lead@example.com']?.parsed.subject).toBe('KYB alert: 1 expired — 1 customer');
     expect(await outbox.counts()).toEqual({ pending: 0, failed: 0, sent: 3 });
     expect(await new AlertDelivery(outbox, mailer, options, log).deliver()).toMatchObject({ emailsSent: 0 });
   });
@@ -135,6 +135,11 @@ describe('AlertDelivery', () => {
       expect(picky.messages.map((m) => m.envelope.to.sort().join(','))).toEqual(['kyb@example.com,lead@example.com']);
       const ops = await t.db.alert.findFirstOrThrow({ where: { kind: 'ops' } });
       expect(ops.subject).toMatch(/refused/);
+      // The operations email as it arrives: its first line says what to do.
+      await new AlertDelivery(outbox, mailer, options, log).deliver({ force: true });
+      const opsMail = smtp.messages.find((m) => m.envelope.to.includes('ops@example.com'));
+      expect(opsMail?.parsed.subject).toBe('kyc-monitor: the mail server refused refused@example.com');
+      expect(opsMail?.parsed.text?.split('\n')[0]).toMatch(/^Check refused@example\.com in ALERT_TO, ALERT_ROUTES or OPS_ALERT_TO, and that mailbox: /);
     } finally {
       pickyMailer.close();
       await picky.close();
@@ -179,7 +184,7 @@ describe('AlertDelivery', () => {
       // Credentials fixed: the document alerts and the operations alert all go out, and the incident ends.
       await t.db.alert.updateMany({ data: { nextAttemptAt: new Date(Date.now() - 1000), detectedAt: new Date(Date.now() - 120_000) } });
       expect(await new AlertDelivery(outbox, right, options, log).deliver()).toMatchObject({ alertsSent: 3, emailsSent: 2 });
-      expect(strict.messages.map((m) => m.parsed.subject).sort()).toEqual(['KYC alert: 2 documents of 2 customers expired', 'kyc-monitor: the mail server rejected its credentials'].sort());
+      expect(strict.messages.map((m) => m.parsed.subject).sort()).toEqual(['KYC alert: 2 expired — 2 customers', 'kyc-monitor: the mail server rejected its credentials'].sort());
       expect(await t.db.opsIncident.findMany({ select: { kind: true, endedAt: true } })).toEqual([{ kind: 'smtp-credentials-rejected', endedAt: expect.any(Date) }]);
     } finally {
       wrong.close();

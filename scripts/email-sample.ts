@@ -1,0 +1,27 @@
+import type { AlertView, RenderedEmail } from '../src/domain/alert-email.js';
+
+// The sample alert email of docs/ (npm run preview:email writes it; a unit test checks that the
+// files there are what the renderer makes of it today).
+
+const at = (minutes: number) => new Date(Date.UTC(2026, 10, 25, 6, minutes, 12));
+export const SAMPLE_SENT_AT = at(3);
+
+// One of each: a change, a new document, documents already in an alert status at the first check,
+// document types in words, and hostile values (escaped in HTML, neutralised in the CSV).
+export const SAMPLE_ALERTS: AlertView[] = [
+  { detectedAt: at(0), customerId: 'cust-000017', purpose: 'KYC', documentType: 'Passport', documentName: 'passport-2019.pdf', previousStatus: 'verified', newStatus: 'expired', verificationResponse: 'Document validity date has passed', baseline: false },
+  { detectedAt: at(0), customerId: 'cust-000017', purpose: 'KYC', documentType: 'selfie', documentName: 'selfie.jpg', previousStatus: 'underverification', newStatus: 'declined', verificationResponse: 'Face does not match the ID document', baseline: false },
+  { detectedAt: at(1), customerId: 'acme-holdings-ltd', purpose: 'KYB', documentType: 'shareholderStructure', documentName: 'shareholders Q3.pdf', previousStatus: null, newStatus: 'declined', verificationResponse: 'Ultimate beneficial owner missing', baseline: false },
+  { detectedAt: at(1), customerId: 'acme-holdings-ltd', purpose: 'KYB', documentType: 'accountAuthority', documentName: 'board-resolution.pdf', previousStatus: null, newStatus: 'expired', verificationResponse: null, baseline: true },
+  { detectedAt: at(2), customerId: 'cust-000105', purpose: 'KYC', documentType: 'livelinessDetection', documentName: 'liveness-check.mp4', previousStatus: null, newStatus: 'expired', verificationResponse: 'Liveness check older than 12 months', baseline: true },
+  { detectedAt: at(2), customerId: 'cust-000342', purpose: 'PEP&SANCTION', documentType: 'ID front side', documentName: '<b>id</b> "front".png', previousStatus: 'verified', newStatus: 'expired', verificationResponse: '=HYPERLINK("http://example.com") <script>alert(1)</script>', baseline: false },
+];
+
+/** docs/ file name → content. */
+export function sampleFiles(email: RenderedEmail): Record<string, string> {
+  return {
+    'alert-email-sample.html': email.html,
+    'alert-email-sample.txt': `Subject: ${email.subject}\n\n${email.text}`,
+    'kyc-alerts-sample.csv': email.attachment.content,
+  };
+}
