@@ -92,7 +92,8 @@ export function workerCommand(): Promise<number> {
       {
         deliveryEveryMs: Math.min(5_000, Math.max(1_000, (config.mail.batchSeconds * 1000) / 4)),
         catchUpEveryMs: 10_000,
-        overdueEveryMs: 60_000,
+        // Often enough to notice within a tick: every minute, or twice a tick for short intervals.
+        overdueEveryMs: schedule.kind === 'every' ? Math.max(1_000, Math.min(60_000, (schedule.seconds * 1000) / 2)) : 60_000,
         // Lost queues are noticed about as fast as a dead worker's jobs are handed on.
         queueCheckEveryMs: Math.min(10_000, config.scan.queueLockMs),
         shutdownMs: 25_000,

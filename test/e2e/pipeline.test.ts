@@ -313,7 +313,7 @@ describe('kyc-monitor end to end', () => {
     const opsMails = () => smtp.messages.filter((m) => m.envelope.to.includes('ops@example.com'));
     try {
       await worker.waitForOutput(/scans are overdue/);
-      await worker.waitForOutput(/Cyrexa rejected the credentials: scan stopped/);
+      await worker.waitForOutput(/"status":"failed"[^\n]*"msg":"scan failed"/);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toContain('kyc_monitor_scan_overdue 1');
       expect(metrics).toMatch(/kyc_monitor_scans_total\{outcome="failed"\} [1-9]/);
