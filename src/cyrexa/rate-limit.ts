@@ -137,9 +137,13 @@ export class RedisRateLimiter implements RateLimiter {
     try {
       await Promise.race([
         reserving,
-        sleep(left, undefined, { signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal }).then(() => {
-          throw timedOut();
-        }),
+        sleep(left, undefined, { signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal }).then(
+          () => {
+            throw timedOut();
+          },
+          // The caller's reason, as when it is aborted anywhere else.
+          () => signal?.throwIfAborted(),
+        ),
       ]);
     } finally {
       stop.abort();
