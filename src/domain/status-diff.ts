@@ -34,7 +34,7 @@ export interface RemovedDocument {
 export interface StoredState {
   /** Live snapshots. */
   documents: readonly SnapshotDocument[];
-  /** Tombstones, most recent first, at most `TOMBSTONES_KEPT`. */
+  /** Tombstones, most recent first (how many: `TOMBSTONES_KEPT`). */
   removed: readonly RemovedDocument[];
   /** The last answer had no documents while `documents` has some: not recorded until confirmed. */
   emptyPending: boolean;
