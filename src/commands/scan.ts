@@ -54,7 +54,7 @@ export function scanCommand(options: { json?: boolean; progress?: boolean }): Pr
       return EXIT_FAILURE;
     }
     if (signal.aborted) {
-      process.stderr.write(`kyc-monitor: interrupted while delivering: ${pending} alert(s) left pending\n`);
+      process.stderr.write(`kyc-monitor: interrupted: ${pending} alert(s) left pending (the worker, the next scan or alerts flush delivers them)\n`);
       return EXIT_FAILURE;
     }
     return EXIT_OK;
