@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
@@ -120,7 +121,11 @@ export class App {
       });
       redis.on('ready', () => (lastError = ''));
       this.onClose('redis', async () => {
-        await redis.quit().catch(() => redis.disconnect());
+        // QUIT waits in ioredis's offline queue while Redis is away (for ever, with no retry
+        // limit), and its reconnection timer keeps the process alive: then just disconnect.
+        if (redis.status !== 'ready') return redis.disconnect();
+        const quit = redis.quit().then(() => true, () => false);
+        if (!(await Promise.race([quit, delay(2_000, false, { ref: false })]))) redis.disconnect();
       });
       return redis;
     });
@@ -194,7 +199,7 @@ export class App {
         timeoutMs: c.timeoutMs,
         maxRetryAfterMs: c.maxRetryAfterMs,
         secrets: this.secrets,
-        rateLimiter: new (this.adapter('rateLimit').RedisRateLimiter)(this.redis, `${this.queuePrefix}:cyrexa-rate`, c.maxRps),
+        rateLimiter: new (this.adapter('rateLimit').RedisRateLimiter)(this.redis, `${this.queuePrefix}:cyrexa-rate`, c.maxRps, c.timeoutMs),
         onAttempt: (attempt) => {
           this.metrics?.observeRequest(attempt.status, attempt.ms);
           this.options.onCyrexaAttempt?.(attempt);

@@ -36,10 +36,10 @@ export function scanCommand(options: { json?: boolean; progress?: boolean }): Pr
     }
     const summary = result.summary;
     // Deliver what this scan raised, and anything else pending, within a bounded time
-    // (not after Ctrl-C: the worker or the next scan delivers them).
+    // (not after Ctrl-C, nor past one during delivery: the worker or the next scan delivers them).
     const delivery = signal.aborted
       ? null
-      : await app.delivery.deliver({ force: true, deadline: Date.now() + SCAN_DELIVERY_BUDGET_MS }).catch((error: unknown) => {
+      : await app.delivery.deliver({ force: true, deadline: Date.now() + SCAN_DELIVERY_BUDGET_MS, signal }).catch((error: unknown) => {
           log.error({ err: error }, 'alert delivery failed');
           return null;
         });
@@ -51,6 +51,10 @@ export function scanCommand(options: { json?: boolean; progress?: boolean }): Pr
     }
     if (summary.status !== 'completed') {
       writeErr(`scan ${summary.status}: ${summary.error ?? 'unknown reason'}`);
+      return EXIT_FAILURE;
+    }
+    if (signal.aborted) {
+      process.stderr.write(`kyc-monitor: interrupted: ${pending} alert(s) left pending (the worker, the next scan or alerts flush delivers them)\n`);
       return EXIT_FAILURE;
     }
     return EXIT_OK;

@@ -13,6 +13,20 @@ export interface RateLimiter {
 
 export const unlimited: RateLimiter = { acquire: () => Promise.resolve() };
 
+/**
+ * Redis did not answer a reservation in time (stopped, unreachable). ioredis queues commands
+ * while it reconnects: without a bound every request would wait for Redis for ever, and the
+ * scan with it. A failed check is retried by the next scan; a hung one blocks everything.
+ */
+export class RateLimitUnavailable extends Error {
+  override name = 'RateLimitUnavailable';
+  readonly reason = 'rate-limit-unavailable';
+  readonly retryable = true;
+}
+
+/** How long a reservation may wait for Redis (a restart is seconds) before requests fail. */
+export const REDIS_WAIT_MS = 10_000;
+
 // KEYS[1] theoretical arrival time (µs); ARGV[1] interval (µs); ARGV[2] burst (µs); ARGV[3] slots.
 // Returns how many µs the caller must wait before its first slot; the others follow one interval apart.
 const RESERVE = `
@@ -69,6 +83,8 @@ export class RedisRateLimiter implements RateLimiter {
   /** Reserved send slots, oldest first. */
   private slots: Slot[] = [];
   private reserving: Promise<void> | undefined;
+  /** When the reservation in progress was asked of Redis. */
+  private reservingSince = 0;
   /** When a reservation last had to queue behind others. */
   private contendedAt = -Infinity;
 
@@ -76,6 +92,8 @@ export class RedisRateLimiter implements RateLimiter {
     client: Redis,
     private readonly key: string,
     maxPerSecond: number,
+    /** How long a reservation may wait for Redis before acquire fails (RateLimitUnavailable). */
+    private readonly maxWaitMs: number = REDIS_WAIT_MS,
   ) {
     if (!(client as unknown as Partial<ReserveClient>).kycReserveSlots) client.defineCommand('kycReserveSlots', { numberOfKeys: 1, lua: RESERVE });
     this.client = client as unknown as ReserveClient;
@@ -101,7 +119,34 @@ export class RedisRateLimiter implements RateLimiter {
         this.late++;
         continue;
       }
-      await this.reserveAhead();
+      await this.waitForReservation(signal);
+    }
+  }
+
+  /**
+   * Waits for the reservation in progress, for as long as the caller's signal and the time left
+   * to it allow. The time counts from when the reservation was asked: once Redis has not answered
+   * for `maxWaitMs`, every caller fails at once until it answers again (not each after its own wait).
+   */
+  private async waitForReservation(signal: AbortSignal | undefined): Promise<void> {
+    const reserving = this.reserveAhead();
+    const left = this.reservingSince + this.maxWaitMs - performance.now();
+    const timedOut = () => new RateLimitUnavailable(`the shared rate limit (Redis, REDIS_URL) did not answer within ${Math.round(this.maxWaitMs / 1000)} s`);
+    if (left <= 0) throw timedOut();
+    const stop = new AbortController();
+    try {
+      await Promise.race([
+        reserving,
+        sleep(left, undefined, { signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal }).then(
+          () => {
+            throw timedOut();
+          },
+          // The caller's reason, as when it is aborted anywhere else.
+          () => signal?.throwIfAborted(),
+        ),
+      ]);
+    } finally {
+      stop.abort();
     }
   }
 
@@ -109,7 +154,10 @@ export class RedisRateLimiter implements RateLimiter {
   late = 0;
 
   private reserveAhead(): Promise<void> {
-    this.reserving ??= this.reserve().finally(() => (this.reserving = undefined));
+    if (this.reserving === undefined) {
+      this.reservingSince = performance.now();
+      this.reserving = this.reserve().finally(() => (this.reserving = undefined));
+    }
     return this.reserving;
   }
 

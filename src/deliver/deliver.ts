@@ -50,6 +50,8 @@ export interface DeliverOptions {
   force?: boolean;
   /** Epoch ms: no SMTP wait past it (sends are aborted), the rest left pending and reported. */
   deadline?: number;
+  /** A person stopping the command (SIGTERM, Ctrl-C): the send in progress is aborted, nothing more is tried. */
+  signal?: AbortSignal;
 }
 
 /** Most alerts in one email; a larger group goes out in several. */
@@ -95,7 +97,7 @@ export class AlertDelivery {
     const report = emptyReport();
     let afterId = 0n;
     for (;;) {
-      if (this.timeLeft(options.deadline) < MIN_SEND_MS) break;
+      if (this.timeLeft(options.deadline) < MIN_SEND_MS || options.signal?.aborted) break;
       const claim = await this.outbox.claim({ limit: CLAIM_LIMIT, leaseMs: this.options.leaseMs, now: new Date(), afterId, ignoreBackoff: options.force ?? false });
       const last = claim.alerts.at(-1);
       if (!last) break;
@@ -128,12 +130,12 @@ export class AlertDelivery {
         }
         for (const chunk of chunks(group.alerts, MAX_ALERTS_PER_EMAIL)) {
           const budget = this.timeLeft(options.deadline);
-          if (budget < MIN_SEND_MS) {
+          if (budget < MIN_SEND_MS || options.signal?.aborted) {
             report.alertsDeferred += chunk.length;
             continue;
           }
           // The clock starts before the lease is renewed and the email rendered.
-          const signal = AbortSignal.timeout(budget);
+          const signal = options.signal ? AbortSignal.any([AbortSignal.timeout(budget), options.signal]) : AbortSignal.timeout(budget);
           await this.outbox.renew(claim.token, [...held], new Date(Date.now() + this.options.leaseMs));
           await this.sendChunk(claim.token, chunk, group.recipients, signal, report);
           for (const alert of chunk) held.delete(alert.id);

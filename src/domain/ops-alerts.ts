@@ -29,6 +29,7 @@ const REASON_WORDS: Record<string, string> = {
   'tenant-mismatch': 'the Cyrexa API answered for another tenant',
   redirect: 'the Cyrexa API answered with redirects (a wrong CYREXA_BASE_URL?)',
   unstorable: 'the database refused to store the results',
+  'rate-limit-unavailable': 'Redis (REDIS_URL), which holds the shared rate limit of API requests, did not answer',
 };
 
 export function describeReason(reason: string): string {

@@ -34,7 +34,7 @@ export interface RemovedDocument {
 export interface StoredState {
   /** Live snapshots. */
   documents: readonly SnapshotDocument[];
-  /** Tombstones, most recent first, at most `TOMBSTONES_KEPT`. */
+  /** Tombstones, most recent first (how many: `TOMBSTONES_KEPT`). */
   removed: readonly RemovedDocument[];
   /** The last answer had no documents while `documents` has some: not recorded until confirmed. */
   emptyPending: boolean;
@@ -42,8 +42,11 @@ export interface StoredState {
 
 /**
  * Tombstones kept per customer, the most recent first (documents removed by one answer: in
- * their order in it). A document removed before the customer's last this-many removals that
- * reappears in an alert status alerts again.
+ * their order in it): this many, or as many as the customer had live documents before the
+ * answer, whichever is more — so that an answer that drops most of a large customer's documents
+ * (5,000, then 200 of them) is forgotten entirely when they come back, and state stays bounded
+ * by the customer's own size. A document removed before that many removals that reappears in
+ * an alert status alerts again.
  */
 export const TOMBSTONES_KEPT = 1000;
 
@@ -138,7 +141,7 @@ function diffChanged(previous: StoredState, response: readonly ApiDocument[]): D
       else if (before.status !== after.status || before.verificationResponse !== after.verificationResponse || before.locationKey !== after.locationKey) detailChanged = true;
     }
   }
-  const removed = updateTombstones(previous.removed, gone, appeared);
+  const removed = updateTombstones(previous.removed, gone, appeared, Math.max(TOMBSTONES_KEPT, previous.documents.length));
   const snapshotChanged = changes.length > 0 || detailChanged;
   return { changes, next: snapshotChanged ? current : previous.documents, removed, emptyPending: false, snapshotChanged };
 }
@@ -154,6 +157,7 @@ function updateTombstones(
   tombstones: readonly RemovedDocument[],
   gone: readonly SnapshotDocument[],
   appeared: ReadonlyArray<{ doc: SnapshotDocument; change: DocumentChange }>,
+  keep: number,
 ): readonly RemovedDocument[] {
   const consumed = new Set<number>();
   if (appeared.length > 0 && tombstones.length > 0) {
@@ -176,7 +180,7 @@ function updateTombstones(
   if (gone.length === 0 && consumed.size === 0) return tombstones;
   const fresh: RemovedDocument[] = gone.map(({ purpose, documentType, name, locationKey, status }) => ({ purpose, documentType, name, locationKey, status }));
   const kept = consumed.size === 0 ? tombstones : tombstones.filter((_, i) => !consumed.has(i));
-  return [...fresh, ...kept].slice(0, TOMBSTONES_KEPT);
+  return [...fresh, ...kept].slice(0, keep);
 }
 
 function change(kind: EventKind, doc: SnapshotDocument, previousStatus: string | null, newStatus: string | null, baseline: boolean): DocumentChange {

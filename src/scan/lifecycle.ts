@@ -65,12 +65,18 @@ export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] 
         log.error({ scanId: lapsed.id }, 'scan abandoned: no process worked on it for longer than its lease');
         await this.deps.ops.raise(c, ops.INCIDENT.scanIncomplete, ops.scanIncomplete(lapsed.id, lapsed.started_at, 'no process worked on it for longer than its lease: its processes stopped'));
       }
-      const inserted = await insertScan(c, randomUUID(), trigger, triggerKey, leaseMs);
-      if (inserted) return { kind: 'started', scan: inserted } as const;
-      const inTheWay = await findScanInTheWay(c, triggerKey);
-      if (!inTheWay) throw new Error('internal: a scan could not be started and nothing is in its way');
-      if (inTheWay.found === 'running') return { kind: 'busy', running: inTheWay.scan } as const;
-      return inTheWay.scan.status === 'running' ? ({ kind: 'resumed', scan: inTheWay.scan } as const) : ({ kind: 'ended', scan: inTheWay.scan } as const);
+      // The scan in the way of the insert may end before we look at it (each statement sees
+      // what was committed when it began): then nothing is in the way, and the insert is tried
+      // again. A few rounds at most: each needs another scan to start and end meanwhile.
+      for (let round = 0; round < 5; round++) {
+        const inserted = await insertScan(c, randomUUID(), trigger, triggerKey, leaseMs);
+        if (inserted) return { kind: 'started', scan: inserted } as const;
+        const inTheWay = await findScanInTheWay(c, triggerKey);
+        if (!inTheWay) continue;
+        if (inTheWay.found === 'running') return { kind: 'busy', running: inTheWay.scan } as const;
+        return inTheWay.scan.status === 'running' ? ({ kind: 'resumed', scan: inTheWay.scan } as const) : ({ kind: 'ended', scan: inTheWay.scan } as const);
+      }
+      throw new Error('internal: a scan could not be started and nothing stayed in its way (scans starting and ending very fast?)');
     });
   }
 

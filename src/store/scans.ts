@@ -15,11 +15,16 @@ export class ScanStore {
     return (await this.query(`SELECT * FROM scans WHERE status = 'completed' ORDER BY started_at DESC LIMIT 1`, []))[0] ?? null;
   }
 
-  /** The scan that started last, and whether one is running now. */
+  /**
+   * The scan that started last, and whether one is running now. A running scan whose lease ran
+   * out is not running: its processes died, and the next scan to start abandons it (a tick
+   * skipped for it must not wait for the following tick to be made up).
+   */
   async latest(): Promise<{ lastStartedAt: Date | null; running: boolean }> {
     const { rows } = await this.db.withClient((c) =>
       c.query<{ last_started_at: Date | null; running: boolean }>(
-        `SELECT (SELECT max(started_at) FROM scans) AS last_started_at, EXISTS (SELECT 1 FROM scans WHERE status = 'running') AS running`,
+        `SELECT (SELECT max(started_at) FROM scans) AS last_started_at,
+                EXISTS (SELECT 1 FROM scans WHERE status = 'running' AND lease_until >= now()) AS running`,
       ),
     );
     return { lastStartedAt: rows[0]?.last_started_at ?? null, running: rows[0]?.running ?? false };

@@ -151,24 +151,40 @@ describe('tombstones: a document back in the status it was removed in', () => {
     expect(returned?.tombstones).toBe(1);
   });
 
-  it(`at most ${TOMBSTONES_KEPT} kept, the most recent first`, () => {
+  it(`at most ${TOMBSTONES_KEPT}, or as many as the customer had documents, kept: the most recent first`, () => {
     const n = TOMBSTONES_KEPT + 500;
-    const docs = Array.from({ length: n }, (_, i) => doc(`d${i}`, 'expired'));
-    const [, , removed, back] = checks(docs, [], [], docs);
-    expect(removed?.tombstones).toBe(TOMBSTONES_KEPT);
-    // Removed together, the first in the answer are kept; the 500 beyond the bound alert again.
-    expect(back?.alerts).toHaveLength(500);
-    expect(back?.alerts[0]).toBe(`appeared:d${TOMBSTONES_KEPT}:->expired`);
+    const a = Array.from({ length: n }, (_, i) => doc(`a${i}`, 'expired'));
+    const b = Array.from({ length: n }, (_, i) => doc(`b${i}`, 'verified'));
+    const [, , removedA, , , removedB, back] = checks(a, [], [], b, [], [], a);
+    // Every document the customer had is remembered when it loses them all …
+    expect(removedA?.tombstones).toBe(n);
+    // … but no more than that: the later removals push the older ones out, and those alert again.
+    expect(removedB?.tombstones).toBe(n);
+    expect(back?.alerts).toHaveLength(n);
+    expect(back?.alerts[0]).toBe('appeared:a0:->expired');
   });
 
   it('newer removals push out the oldest tombstones', () => {
     const old = doc('old', 'expired');
     const filler = Array.from({ length: TOMBSTONES_KEPT }, (_, i) => doc(`f${i}`, 'verified'));
+    const filler2 = Array.from({ length: TOMBSTONES_KEPT }, (_, i) => doc(`g${i}`, 'verified'));
     const x = doc('x', 'verified');
-    const results = checks([old, ...filler, x], [...filler, x], [x], [old, x]);
+    const results = checks([old, ...filler, x], [...filler, x], [...filler2, x], [x], [old, x]);
     expect(results[1]?.tombstones).toBe(1);
-    expect(results[2]?.tombstones).toBe(TOMBSTONES_KEPT);
-    expect(results[3]?.alerts).toEqual(['appeared:old:->expired']);
+    expect(results[2]?.tombstones).toBe(TOMBSTONES_KEPT + 1);
+    expect(results[3]?.tombstones).toBe(TOMBSTONES_KEPT + 1);
+    expect(results[4]?.alerts).toEqual(['appeared:old:->expired']);
+  });
+
+  it('an answer flipping between 5,000 documents and 200 of them raises no alert after the first (attack)', () => {
+    const all = Array.from({ length: 5_000 }, (_, i) => doc(`d${i}`, 'expired'));
+    const few = all.slice(0, 200);
+    const results = checks(all, few, all, few, all);
+    expect(results[0]?.alerts).toHaveLength(5_000);
+    // Was: 3,800 alerts again at each return (only 1,000 of the 4,800 removed were remembered).
+    for (const r of results.slice(1)) expect(r.alerts).toEqual([]);
+    expect(results[1]?.tombstones).toBe(4_800);
+    expect(results[2]?.tombstones).toBe(0);
   });
 
   it('a baseline has no tombstones: every document in an alert status alerts', () => {

@@ -1,0 +1,60 @@
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Sandbox } from '../../src/sandbox/server.js';
+import type { RunningCli } from '../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { TestSmtpServer } from '../support/smtp.js';
+import { startWorker, stopWorker, until, workerEnv } from '../support/worker.js';
+
+// Attacks on the worker's scans: a scan whose process died while a scheduled tick was skipped
+// for it must not hold the schedule up until the next tick (a day, with the default cron).
+
+let t: TestDatabase;
+let sandbox: Sandbox;
+let smtp: TestSmtpServer;
+let worker: RunningCli | undefined;
+
+beforeAll(async () => {
+  sandbox = await new Sandbox({ customers: 0 }).start();
+  smtp = await new TestSmtpServer().start();
+});
+afterAll(async () => {
+  await sandbox.close();
+  await smtp.close();
+});
+beforeEach(async () => {
+  t = await createTestDatabase();
+});
+afterEach(async (ctx) => {
+  if (worker && ctx.task.result?.state === 'fail') console.error(worker.output().stderr.slice(-4000));
+  if (worker) expect(await stopWorker(worker)).toBe(0);
+  worker = undefined;
+  await t.drop();
+});
+
+describe('a dead scan and the schedule', { timeout: 60_000 }, () => {
+  it('a `scan` killed after the tick it made the worker skip: the worker abandons it and makes the tick up', async () => {
+    await t.db.trackedCustomer.create({ data: { customerId: 'dead-1' } });
+    sandbox.setDocuments('dead-1', [{ purpose: 'KYC', name: 'passport', documentType: 'Passport', location: '/p.pdf', verificationResponse: 'ok', status: 'verified' }]);
+    const client = new pg.Client({ connectionString: t.url });
+    await client.connect();
+    try {
+      // The last 06:00 UTC tick found this manual scan running and was skipped; then its process
+      // was killed (SIGKILL, OOM, a lost container): its lease ran out long ago.
+      await client.query(
+        `INSERT INTO scans (id, trigger, status, running_slot, started_at, lease_until)
+         VALUES (gen_random_uuid(), 'manual', 'running', 1,
+                 date_trunc('day', now() - interval '6 hours') + interval '6 hours' - interval '1 minute',
+                 now() - interval '1 minute')`,
+      );
+    } finally {
+      await client.end();
+    }
+    worker = await startWorker(workerEnv({ databaseUrl: t.url, sandboxUrl: sandbox.url, smtpUrl: smtp.url, extra: { SCAN_EVERY_SECONDS: undefined, SCAN_CRON: '0 6 * * *', SCAN_TIMEZONE: 'UTC' } }));
+    // The catch-up watch looks every 10 s: within about 30 s, not at tomorrow's tick.
+    await until('the missed tick made up', async () => (await t.db.scan.count({ where: { trigger: 'catch-up', status: 'completed' } })) === 1, 30_000, 250);
+    const dead = await t.db.scan.findFirstOrThrow({ where: { trigger: 'manual' } });
+    expect(dead.status).toBe('abandoned');
+    expect(await t.db.alert.count({ where: { kind: 'ops', subject: 'kyc-monitor: a scan could not complete' } })).toBe(1);
+  });
+});
