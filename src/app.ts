@@ -169,7 +169,7 @@ export class App {
 
   get queues(): ScanQueues {
     return this.once('queues', () => {
-      const queues = new (this.adapter('queues').ScanQueues)(this.redis, this.queuePrefix);
+      const queues = new (this.adapter('queues').ScanQueues)(this.redis, this.queuePrefix, need(this.config.scan, 'scan').leaseMs);
       this.onClose('queues', () => queues.close());
       return queues;
     });

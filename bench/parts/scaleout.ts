@@ -29,7 +29,7 @@ export async function scaleOut({ customers, latencyMs, concurrency }: ScaleOutOp
   await trackGeneratedCustomers(run, 0);
   const children: ChildProcess[] = [];
   const redis = new Redis(run.redisUrl, { maxRetriesPerRequest: null });
-  const queues = new ScanQueues(redis, run.prefix);
+  const queues = new ScanQueues(redis, run.prefix, 30_000);
   const db = new pg.Client({ connectionString: run.databaseUrl });
   await db.connect();
   try {

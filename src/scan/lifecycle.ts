@@ -172,11 +172,12 @@ export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] 
     const stop = new AbortController();
     const every = Math.max(50, Math.floor(this.deps.leaseMs / 3));
     void (async () => {
+      // At once, then every third of the lease: a job that fails fast (and is retried within a
+      // third of the lease, see queues.ts) still shows the scan is alive.
       while (!stop.signal.aborted) {
-        await delay(every, undefined, { signal: stop.signal }).catch(() => undefined);
-        if (stop.signal.aborted) break;
         // A failed renewal (the database away for a moment) waits for the next one.
         await this.deps.db.withClient((c) => renewScanLease(c, scanId, this.deps.leaseMs)).catch((error: unknown) => this.deps.log.warn({ scanId, err: errorMessage(error) }, 'could not renew the scan lease'));
+        await delay(every, undefined, { signal: stop.signal }).catch(() => undefined);
       }
     })();
     return { stop: () => stop.abort() };

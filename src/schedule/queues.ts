@@ -29,6 +29,8 @@ export class ScanQueues {
   constructor(
     private readonly connection: Redis,
     readonly prefix: string,
+    /** The scans' lease (SCAN_LEASE_SECONDS): a failed batch is retried well within it. */
+    private readonly scanLeaseMs: number,
   ) {
     this.scans = new Queue<ScanJobData>(SCAN_QUEUE, { connection, prefix });
     this.checks = new Queue<CheckJobData>(CHECK_QUEUE, { connection, prefix });
@@ -64,8 +66,11 @@ export class ScanQueues {
       {
         // The same batch added again (a redelivered scan job) is the same job.
         jobId: `${scanId}-${batchNo}`,
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 5_000 },
+        // Retried every third of the scan's lease (10 s by default, for over a minute): a scan
+        // whose batch waits for its retry is never taken for dead, and a database outage of
+        // about a minute is ridden out.
+        attempts: 8,
+        backoff: { type: 'fixed', delay: Math.max(500, Math.floor(this.scanLeaseMs / 3)) },
         removeOnComplete: { age: 3_600, count: 10_000 },
         removeOnFail: { age: 7 * 86_400 },
       },

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
-import type { RunningCli } from '../support/cli.js';
+import { runCli, type RunningCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { TestSmtpServer } from '../support/smtp.js';
 import { startWorker, stopWorker, until, workerEnv } from '../support/worker.js';
@@ -56,5 +56,33 @@ describe('a dead scan and the schedule', { timeout: 60_000 }, () => {
     const dead = await t.db.scan.findFirstOrThrow({ where: { trigger: 'manual' } });
     expect(dead.status).toBe('abandoned');
     expect(await t.db.alert.count({ where: { kind: 'ops', subject: 'kyc-monitor: a scan could not complete' } })).toBe(1);
+  });
+
+  it('a batch waiting for its retry keeps its scan alive: a scan started meanwhile is refused, not taking it for dead', async () => {
+    const ids = ['alive-1', 'alive-2'];
+    for (const id of ids) {
+      await t.db.trackedCustomer.create({ data: { customerId: id } });
+      sandbox.setDocuments(id, [{ purpose: 'KYC', name: 'passport', documentType: 'Passport', location: `/${id}.pdf`, verificationResponse: 'ok', status: 'verified' }]);
+    }
+    const client = new pg.Client({ connectionString: t.url });
+    await client.connect();
+    try {
+      // Every attempt of the batch fails at its last statement (the batch count), for a while.
+      await client.query('ALTER TABLE scan_batches ADD CONSTRAINT attack_no_batches CHECK (batch_no < 0) NOT VALID');
+      const env = workerEnv({ databaseUrl: t.url, sandboxUrl: sandbox.url, smtpUrl: smtp.url, extra: { SCAN_LEASE_SECONDS: '3' } });
+      worker = await startWorker(env);
+      await worker.waitForOutput(/"msg":"job failed"/);
+      // Longer than the lease: the batch has been waiting for retries all along.
+      await new Promise((r) => setTimeout(r, 4_000));
+      const scan = await runCli(['scan', '--json'], env);
+      expect(scan.code).toBe(1);
+      expect(scan.stderr).toMatch(/still running/);
+      await client.query('ALTER TABLE scan_batches DROP CONSTRAINT attack_no_batches');
+      await until('the scan completed', async () => (await t.db.scan.count({ where: { status: 'completed' } })) === 1, 30_000, 250);
+      expect(await t.db.scan.count({ where: { status: { not: 'completed' } } })).toBe(0);
+      expect(await t.db.alert.count({ where: { kind: 'ops' } })).toBe(0);
+    } finally {
+      await client.end();
+    }
   });
 });
