@@ -2,7 +2,8 @@
 // and the rule that tells a failed scan from a completed one.
 
 export type ScanTrigger = 'schedule' | 'catch-up' | 'manual';
-export type ScanStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'abandoned';
+/** SPEC §3: a scan whose process died ends `interrupted` too (abandoned, its error says). */
+export type ScanStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 export type FinishedStatus = Exclude<ScanStatus, 'running'>;
 
 export interface ScanSummary {

@@ -20,7 +20,7 @@ export interface CheckStateRow {
 }
 
 export interface LoadCheckStatesResult {
-  /** False when the scan is no longer running (finished, failed, interrupted, abandoned). */
+  /** False when the scan is no longer running (completed, failed or interrupted). */
   scanRunning: boolean;
   rows: CheckStateRow[];
 }

@@ -54,7 +54,8 @@ describe('a dead scan and the schedule', { timeout: 60_000 }, () => {
     // The catch-up watch looks every 10 s: within about 30 s, not at tomorrow's tick.
     await until('the missed tick made up', async () => (await t.db.scan.count({ where: { trigger: 'catch-up', status: 'completed' } })) === 1, 30_000, 250);
     const dead = await t.db.scan.findFirstOrThrow({ where: { trigger: 'manual' } });
-    expect(dead.status).toBe('abandoned');
+    expect(dead.status).toBe('interrupted');
+    expect(dead.error).toMatch(/^abandoned/);
     expect(await t.db.alert.count({ where: { kind: 'ops', subject: 'kyc-monitor: a scan could not complete' } })).toBe(1);
   });
 

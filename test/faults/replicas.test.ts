@@ -45,7 +45,7 @@ describe('two replicas at once', { timeout: 240_000 }, () => {
     }
     const scans = await t.db.scan.findMany({ orderBy: { startedAt: 'asc' } });
     const completed = scans.filter((s) => s.status === 'completed');
-    expect(scans.filter((s) => s.status === 'failed' || s.status === 'abandoned')).toEqual([]);
+    expect(scans.filter((s) => s.status === 'failed' || s.status === 'interrupted')).toEqual([]);
     // One scan at a time: each starts after the previous one finished.
     for (let i = 1; i < scans.length; i++) expect(scans[i]?.startedAt.getTime()).toBeGreaterThanOrEqual(scans[i - 1]?.finishedAt?.getTime() ?? Infinity);
     // Each completed scan asked for each customer exactly once.

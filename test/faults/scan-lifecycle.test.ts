@@ -139,7 +139,7 @@ describe('scans that end the way they really ended', () => {
     expect(out).toMatchObject({ status: 'interrupted', checked });
   });
 
-  it('a killed scan blocks the next one only until its lease runs out, and is recorded as abandoned', async () => {
+  it('a killed scan blocks the next one only until its lease runs out, and is recorded as interrupted (abandoned)', async () => {
     await track(ids(400));
     sandbox.options.latencyMs = 30;
     const killed = startCli(['scan', '--json'], env({ CHECK_CONCURRENCY: '4' }));
@@ -158,7 +158,8 @@ describe('scans that end the way they really ended', () => {
     }, 30_000, 250);
     expect(next.json).toMatchObject({ status: 'completed', checked: 400 });
     const dead = await t.db.scan.findFirstOrThrow({ where: { id: { not: String(next.json?.scanId) } } });
-    expect(dead.status).toBe('abandoned');
+    expect(dead.status).toBe('interrupted');
+    expect(dead.error).toMatch(/^abandoned/);
     expect(dead.checked).toBeGreaterThanOrEqual(20);
     expect(dead.checked).toBeLessThan(400);
   });

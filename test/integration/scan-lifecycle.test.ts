@@ -80,7 +80,7 @@ describe('scans', () => {
     await t.db.scan.update({ where: { id: started.scan.id }, data: { leaseUntil: new Date(Date.now() - 1000) } });
     const next = await app.lifecycle.start('schedule', 'tick-after-stale');
     expect(next.kind).toBe('started');
-    expect(await t.db.scan.findUniqueOrThrow({ where: { id: started.scan.id } })).toMatchObject({ status: 'abandoned', runningSlot: null });
+    expect(await t.db.scan.findUniqueOrThrow({ where: { id: started.scan.id } })).toMatchObject({ status: 'interrupted', runningSlot: null });
     const ops = await t.db.alert.findMany({ where: { kind: 'ops', subject: 'kyc-monitor: a scan could not complete' } });
     expect(ops).toHaveLength(1);
     if (next.kind === 'started') await app.lifecycle.fail(next.scan.id, new Error('test'));

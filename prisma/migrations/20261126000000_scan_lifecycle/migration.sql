@@ -16,7 +16,9 @@ ADD COLUMN     "running_slot" SMALLINT;
 -- Scans still running under the old heartbeat rule cannot hold the new one-running-scan slot
 -- (several may be open): they are closed, and the next scan checks every customer again.
 UPDATE "scans" SET "lease_until" = "heartbeat_at";
-UPDATE "scans" SET "status" = 'abandoned', "finished_at" = CURRENT_TIMESTAMP, "error" = 'closed by the upgrade to scan leases'
+-- The first round's `abandoned` is an interrupted scan in SPEC §3's terms.
+UPDATE "scans" SET "status" = 'interrupted', "error" = 'abandoned: ' || coalesce("error", 'no progress') WHERE "status" = 'abandoned';
+UPDATE "scans" SET "status" = 'interrupted', "finished_at" = CURRENT_TIMESTAMP, "error" = 'abandoned: closed by the upgrade to scan leases'
 WHERE "status" = 'running';
 ALTER TABLE "scans" ALTER COLUMN "lease_until" SET NOT NULL, DROP COLUMN "heartbeat_at";
 
@@ -45,7 +47,7 @@ ALTER TABLE "alerts" ADD CONSTRAINT "alerts_scan_id_fkey" FOREIGN KEY ("scan_id"
 ALTER TABLE "tracked_customers" ADD CONSTRAINT "tracked_customers_last_outcome_check" CHECK ("last_outcome" IN ('ok', 'failed'));
 ALTER TABLE "document_events" ADD CONSTRAINT "document_events_kind_check" CHECK ("kind" IN ('appeared', 'status_changed', 'removed'));
 ALTER TABLE "scans" ADD CONSTRAINT "scans_trigger_check" CHECK ("trigger" IN ('schedule', 'catch-up', 'manual'));
-ALTER TABLE "scans" ADD CONSTRAINT "scans_status_check" CHECK ("status" IN ('running', 'completed', 'failed', 'interrupted', 'abandoned'));
+ALTER TABLE "scans" ADD CONSTRAINT "scans_status_check" CHECK ("status" IN ('running', 'completed', 'failed', 'interrupted'));
 ALTER TABLE "scans" ADD CONSTRAINT "scans_running_slot_check" CHECK ("running_slot" = 1 AND "status" = 'running' OR "running_slot" IS NULL AND "status" <> 'running');
 
 -- Counted once for the rows already there, then kept up to date by every snapshot write.
