@@ -55,6 +55,11 @@ export interface AppOptions {
   onCyrexaAttempt?: CyrexaClientOptions['onAttempt'];
 }
 
+/** Batch jobs a worker runs at once: the checks inside them share CHECK_CONCURRENCY. */
+export function batchesInFlight(checkConcurrency: number): number {
+  return Math.max(2, Math.ceil(checkConcurrency / 50) + 1);
+}
+
 /** Redis could not be reached: named with its address (never its password) and the variable. */
 export class RedisUnreachable extends Error {
   override name = 'RedisUnreachable';
@@ -97,7 +102,11 @@ export class App {
 
   get db(): Database {
     return this.once('db', () => {
-      const db = createDatabase({ url: need(this.config.database, 'database').url, poolSize: 12 });
+      const scan = this.config.scan;
+      // One connection per batch in flight (each writes in a transaction), and room for the
+      // worker's loops, lease renewals and delivery beside them.
+      const poolSize = scan ? Math.max(12, batchesInFlight(scan.checkConcurrency) + 8) : 12;
+      const db = createDatabase({ url: need(this.config.database, 'database').url, poolSize });
       this.onClose('database', () => db.close());
       return db;
     });

@@ -1,3 +1,4 @@
+import { batchesInFlight } from '../app.js';
 import { ALL_SECTIONS } from '../config.js';
 import { startHttpServer } from '../http/server.js';
 import { WorkerRuntime } from '../runtime/worker-runtime.js';
@@ -47,7 +48,7 @@ export function workerCommand(): Promise<number> {
               queues: app.queues,
               lifecycle: app.lifecycle,
               log,
-              batchConcurrency: Math.max(2, Math.ceil(config.scan.checkConcurrency / 50) + 1),
+              batchConcurrency: batchesInFlight(config.scan.checkConcurrency),
               locks: { lockMs: config.scan.queueLockMs, stalledIntervalMs: Math.max(500, Math.floor(config.scan.queueLockMs / 2)) },
             },
             onError,
