@@ -39,8 +39,12 @@ export function createDatabase(options: DatabaseOptions): Database {
     statement_timeout: 60_000,
     application_name: 'kyc-monitor',
   });
-  // An idle connection dropped by the server must not crash the process; the pool replaces it.
+  // A connection the server ends (a restart, pg_terminate_backend) must not crash the process:
+  // pg reports it as an 'error' event, on the pool while the connection is idle and on the
+  // connection itself while it is checked out between two statements. The statement that tries
+  // to use it next fails, and the connection is discarded.
   pool.on('error', () => undefined);
+  pool.on('connect', (connection) => connection.on('error', () => undefined));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const client = (c: pg.PoolClient): SqlClient => ({
     async query<R extends object>(text: string, values: readonly unknown[] = []) {
