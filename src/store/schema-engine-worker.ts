@@ -25,6 +25,7 @@ async function run(task: EngineTask): Promise<unknown> {
   // connections, and a pool left open would keep that lock from the next replica.
   const pool = new pg.Pool({ connectionString: task.databaseUrl, connectionTimeoutMillis: 10_000, max: 2 });
   pool.on('error', () => undefined);
+  pool.on('connect', (connection) => connection.on('error', () => undefined));
   const schema = task.kind === 'diff' ? task.toSchema : undefined;
   const engine = await SchemaEngine.new({ datamodels: schema === undefined ? undefined : [['schema.prisma', schema]] }, () => undefined, bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool)));
   try {
