@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
-import { BIN, baseEnv, runCli as runOneCli } from '../support/cli.js';
+import { BIN, baseEnv, runCli as runOneCli, type CliResult } from '../support/cli.js';
 import { createTestDatabase, testQueuePrefix, type TestDatabase } from '../support/db.js';
 import { csvRows, TestSmtpServer } from '../support/smtp.js';
 
@@ -171,9 +171,18 @@ describe('bad configuration', () => {
   });
 });
 
-describe('hostile document fields', () => {
-  it('are escaped in HTML, cannot inject mail headers, and are neutralised in the CSV', async () => {
-    await t.db.trackedCustomer.create({ data: { customerId: 'evil-1' } });
+// ESC [2J (clear screen), CR, BEL, an OSC 52 clipboard write, a C1 CSI, a bidi override, DEL.
+const HOSTILE = 'x\u001b[2J\ry\u0007\u001b]52;c;aGVsbG8=\u0007z\u009b31m\u202Eevil\u007f';
+/** Every character a terminal may act on, but the line break and tab. */
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+describe('hostile data from the API', () => {
+  // One scan brings in both customers' documents: fields that try HTML, header injection and
+  // spreadsheet formulas (evil-1), and control characters (ctl-1).
+  let scan: CliResult;
+  beforeAll(async () => {
+    await t.db.trackedCustomer.createMany({ data: [{ customerId: 'evil-1' }, { customerId: 'ctl-1' }] });
     sandbox.setDocuments('evil-1', [
       {
         purpose: 'KYC\r\nBcc: thief@example.net',
@@ -185,9 +194,14 @@ describe('hostile document fields', () => {
       },
       { purpose: 'KYB', name: '+cmd|calc', documentType: 'selfie', location: '/s', verificationResponse: '@SUM(1+1)\n-2+3', status: 'declined' },
     ]);
-    const result = await runCli(['scan', '--json'], env);
-    expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ alerts: 2 });
+    sandbox.setDocuments('ctl-1', [{ purpose: `KYC${HOSTILE}`, name: `name${HOSTILE}`, documentType: `Passport${HOSTILE}`, location: '/c', verificationResponse: `resp${HOSTILE}`, status: `verified${HOSTILE}` }]);
+    scan = await runCli(['scan', '--json'], env);
+  });
+
+  it('document fields are escaped in HTML, cannot inject mail headers, and are neutralised in the CSV', () => {
+    expect(scan.code, scan.stderr).toBe(0);
+    // evil-1's two documents; ctl-1's status is not one that alerts.
+    expect(JSON.parse(scan.stdout)).toMatchObject({ alerts: 2 });
     const mails = smtp.messages.filter((m) => m.parsed.attachments.length > 0);
     expect(mails.length).toBeGreaterThan(0);
     for (const mail of mails) {
@@ -207,19 +221,8 @@ describe('hostile document fields', () => {
     expect(cells).toContain(`'+cmd|calc`);
     expect(cells).toContain(`'@SUM(1+1)\n-2+3`);
   });
-});
 
-describe('control characters from the API in human-readable output', () => {
-  // ESC [2J (clear screen), CR, BEL, an OSC 52 clipboard write, a C1 CSI, a bidi override, DEL.
-  const HOSTILE = 'x\u001b[2J\ry\u0007\u001b]52;c;aGVsbG8=\u0007z\u009b31m\u202Eevil\u007f';
-  /** Every character a terminal may act on, but the line break and tab. */
-  // eslint-disable-next-line no-control-regex
-  const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-
-  it('history and track list neutralise them; --json keeps the exact stored value', async () => {
-    await t.db.trackedCustomer.create({ data: { customerId: 'ctl-1' } });
-    sandbox.setDocuments('ctl-1', [{ purpose: `KYC${HOSTILE}`, name: `name${HOSTILE}`, documentType: `Passport${HOSTILE}`, location: '/c', verificationResponse: `resp${HOSTILE}`, status: `verified${HOSTILE}` }]);
-    const scan = await runCli(['scan', '--json'], env);
+  it('control characters: history and track list neutralise them; --json keeps the exact stored value', async () => {
     expect(scan.code, scan.stderr).toBe(0);
     await t.db.trackedCustomer.update({ where: { customerId: 'ctl-1' }, data: { lastError: `last error${HOSTILE}` } });
 
@@ -238,7 +241,7 @@ describe('control characters from the API in human-readable output', () => {
     expect(listJson.find((c) => c.customerId === 'ctl-1')?.lastError).toBe(`last error${HOSTILE}`);
   });
 
-  it('the kyc-monitor: lines on stderr neutralise them too', async () => {
+  it('control characters: the kyc-monitor: lines on stderr neutralise them too', async () => {
     const result = await runCli(['scan'], { ...env, SCAN_TIMEZONE: `Mars${HOSTILE}` });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^kyc-monitor: configuration: SCAN_TIMEZONE/m);
