@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { ImportRefused, readIds } from '../import/read-ids.js';
 import { CommandError, EXIT_OK, EXIT_USAGE, rejectInvalidIds, runCommand, writeErr } from './context.js';
 
 // track add / remove / list / import.
@@ -62,7 +61,9 @@ export function trackList(options: { json?: boolean; failing?: boolean; all?: bo
   }, { requireMigrated: true });
 }
 
-export function trackImport(source: string, options: { skipInvalid?: boolean }): Promise<number> {
+export async function trackImport(source: string, options: { skipInvalid?: boolean }): Promise<number> {
+  // The reader (and csv-parse) only for import: add, remove and list start without them.
+  const { ImportRefused, readIds } = await import('../import/read-ids.js');
   return runCommand(['database'], async ({ app, out }) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'kyc-import-'));
     try {

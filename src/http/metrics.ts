@@ -10,8 +10,9 @@ import { settleBefore } from './settle.js';
  */
 export const COLLECT_TIMEOUT_MS = 2_000;
 
-function collected<T>(read: () => Promise<T>): Promise<T> {
-  return settleBefore(read(), AbortSignal.timeout(COLLECT_TIMEOUT_MS));
+export interface MetricsOptions {
+  /** Default COLLECT_TIMEOUT_MS (tests of a database that does not answer make it short). */
+  collectTimeoutMs?: number;
 }
 
 export interface MetricsSource {
@@ -30,8 +31,10 @@ export class Metrics {
   private readonly overdue: Gauge;
   private source: MetricsSource | undefined;
 
-  constructor() {
+  constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
+    const timeoutMs = options.collectTimeoutMs ?? COLLECT_TIMEOUT_MS;
+    const collected = <T>(read: () => Promise<T>): Promise<T> => settleBefore(read(), AbortSignal.timeout(timeoutMs));
     // Their names start with process_ and nodejs_ already: kyc_monitor_process_cpu_seconds_total.
     collectDefaultMetrics({ register: this.registry, prefix: 'kyc_monitor_' });
     this.scans = new Counter({ name: 'kyc_monitor_scans_total', help: 'Scans finished by this process, by outcome', labelNames: ['outcome'], registers });

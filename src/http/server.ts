@@ -11,7 +11,7 @@ import { settleBefore } from './settle.js';
 // /metrics serves what it can: a metric that cannot be collected now is left out, not the rest.
 
 /** How long a readiness check may take before it counts as failed. */
-const READY_CHECK_MS = 5_000;
+export const READY_CHECK_MS = 5_000;
 
 export interface HealthChecks {
   database(): Promise<void>;
@@ -20,7 +20,19 @@ export interface HealthChecks {
   pendingMigrations(): Promise<string[]>;
 }
 
-export async function startHttpServer(port: number, checks: HealthChecks, registry: Registry, log: Logger): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+export interface HttpServerOptions {
+  /** Default READY_CHECK_MS (tests of a database that does not answer make it short). */
+  readyCheckMs?: number;
+}
+
+export async function startHttpServer(
+  port: number,
+  checks: HealthChecks,
+  registry: Registry,
+  log: Logger,
+  options: HttpServerOptions = {},
+): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const readyCheckMs = options.readyCheckMs ?? READY_CHECK_MS;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, body: string, type = 'application/json') => {
@@ -30,7 +42,7 @@ export async function startHttpServer(port: number, checks: HealthChecks, regist
     if (req.method !== 'GET') return reply(405, JSON.stringify({ error: 'method not allowed' }));
     if (path === '/healthz') return reply(200, JSON.stringify({ status: 'ok' }));
     if (path === '/readyz') {
-      void readiness(checks, log).then((result) => {
+      void readiness(checks, readyCheckMs, log).then((result) => {
         const ready = Object.values(result).every((v) => v === 'ok');
         reply(ready ? 200 : 503, JSON.stringify({ status: ready ? 'ready' : 'not ready', checks: result }));
       });
@@ -60,10 +72,10 @@ export async function startHttpServer(port: number, checks: HealthChecks, regist
 }
 
 /** Each check's outcome, 'ok' or 'failed'; why one failed is logged, never answered. */
-async function readiness(checks: HealthChecks, log: Logger): Promise<Record<'database' | 'redis' | 'migrations', 'ok' | 'failed'>> {
+async function readiness(checks: HealthChecks, timeoutMs: number, log: Logger): Promise<Record<'database' | 'redis' | 'migrations', 'ok' | 'failed'>> {
   const check = async (name: string, fn: () => Promise<unknown>): Promise<'ok' | 'failed'> => {
     try {
-      await settleBefore(fn(), AbortSignal.timeout(READY_CHECK_MS));
+      await settleBefore(fn(), AbortSignal.timeout(timeoutMs));
       return 'ok';
     } catch (error) {
       log.warn({ check: name, err: errorMessage(error).split('\n')[0]?.slice(0, 300) }, 'readiness check failed');

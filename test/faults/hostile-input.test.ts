@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
-import { BIN, baseEnv, runCli } from '../support/cli.js';
+import { BIN, baseEnv, runCli as runOneCli, type CliResult } from '../support/cli.js';
 import { createTestDatabase, testQueuePrefix, type TestDatabase } from '../support/db.js';
 import { csvRows, TestSmtpServer } from '../support/smtp.js';
 
@@ -17,6 +18,10 @@ let sandbox: Sandbox;
 let smtp: TestSmtpServer;
 let env: NodeJS.ProcessEnv;
 const dir = mkdtempSync(path.join(tmpdir(), 'kyc-hostile-'));
+// Most of this file's time is CLI processes (each about half a second of CPU to start): those
+// that are independent of each other run a few at a time, through this one gate.
+const processes = pLimit(4);
+const runCli: typeof runOneCli = (...args) => processes(() => runOneCli(...args));
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -43,10 +48,11 @@ afterAll(async () => {
 const HOSTILE_IDS = ['..', '%2e%2e', 'a/b', 'x?y#', 'x'.repeat(500), 'bad\u0001id', 'new\nline', 'tab\tid', '-rf', ' leading', 'é-accent', ''];
 
 describe('hostile customer ids', () => {
-  it.each(['track add', 'track remove', 'history'])('%s refuses each with exit 2, before any request or write', async (command) => {
-    for (const id of HOSTILE_IDS) {
-      const result = await runCli([...command.split(' '), '--', id], env);
-      expect(result.code, JSON.stringify(id)).toBe(2);
+  // Nothing here writes: the three commands, one process per id, run side by side.
+  it.concurrent.each(['track add', 'track remove', 'history'])('%s refuses each with exit 2, before any request or write', async (command) => {
+    const results = await Promise.all(HOSTILE_IDS.map((id) => runCli([...command.split(' '), '--', id], env)));
+    for (const [i, result] of results.entries()) {
+      expect(result.code, JSON.stringify(HOSTILE_IDS[i])).toBe(2);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
     expect(sandbox.stats.requests).toBe(0);
@@ -70,33 +76,21 @@ describe('hostile import files', () => {
     await t.db.trackedCustomer.deleteMany();
   });
 
-  it('an empty input (a failed download in a pipe), a missing file', async () => {
+  // The next three import nothing: they run side by side.
+  it.concurrent('an empty input (a failed download in a pipe), a missing file', async () => {
     const empty = path.join(dir, 'empty.csv');
     writeFileSync(empty, '');
-    for (const [args, input] of [[['track', 'import', empty], undefined], [['track', 'import', '-'], ''], [['track', 'import', '-'], '\n\n']] as const) {
-      const result = await runCli([...args], env, input);
-      expect(result.code, args.join(' ')).toBe(2);
+    const cases = [[['track', 'import', empty], undefined], [['track', 'import', '-'], ''], [['track', 'import', '-'], '\n\n']] as const;
+    const [missing, ...results] = await Promise.all([runCli(['track', 'import', path.join(dir, 'nope.csv')], env), ...cases.map(([args, input]) => runCli([...args], env, input))]);
+    for (const [i, result] of results.entries()) {
+      expect(result.code, cases[i]?.[0].join(' ')).toBe(2);
       expect(result.stderr).toMatch(/no customer ids in the input: nothing imported/);
     }
-    const missing = await runCli(['track', 'import', path.join(dir, 'nope.csv')], env);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/cannot read .*nope\.csv: ENOENT/);
+    expect(missing?.code).toBe(2);
+    expect(missing?.stderr).toMatch(/cannot read .*nope\.csv: ENOENT/);
   });
 
-  it.each([
-    ['id', 'ID\nh-1\nh-2\n'],
-    ['customer_id', 'customer_id\r\nh-1\r\nh-2\r\n'],
-    ['customer', 'Customer\nh-1\nh-2'],
-    ['customerId with a BOM', '\uFEFFcustomerId\nh-1\nh-2\n'],
-    ['CUSTOMERID among other columns', 'name,CUSTOMERID,note\n"Doe, Jane",h-1,"said ""hi"""\nBob,h-2,\n'],
-  ])('recognises a header named %s', async (_what, content) => {
-    const result = await runCli(['track', 'import', '-'], env, content);
-    expect(result.code, result.stderr).toBe(0);
-    expect((await t.db.trackedCustomer.findMany({ orderBy: { customerId: 'asc' } })).map((c) => c.customerId)).toEqual(['h-1', 'h-2']);
-    await t.db.trackedCustomer.deleteMany();
-  });
-
-  it('refuses a CSV without a recognisable id column, naming its columns and the accepted names', async () => {
+  it.concurrent('refuses a CSV without a recognisable id column, naming its columns and the accepted names', async () => {
     const result = await runCli(['track', 'import', '-'], env, 'name,client_ref\nBob,h-1\n');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/columns are "name", "client_ref"/);
@@ -105,11 +99,21 @@ describe('hostile import files', () => {
     expect(await t.db.trackedCustomer.count()).toBe(0);
   });
 
-  it('reports malformed CSV by line and goes on', async () => {
+  it.concurrent('reports malformed CSV by line and goes on', async () => {
     const result = await runCli(['track', 'import', '-'], env, 'customerId,note\nq-1,"fine"\nq-2,"bad"quote\nq-3,ok\n');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/line 3: not valid CSV/);
     expect(result.stderr).toMatch(/1 invalid line\(s\): nothing imported \(.*2 valid id/);
+  });
+
+  // Each accepted header name (id, customer_id, customer, customerId after a BOM …) is recognised
+  // by the reader in test/unit/read-ids.test.ts; here, one CSV from stdin through csv-parse
+  // (quotes, a comma in a field) all the way to the database.
+  it('imports a CSV from stdin by its id column', async () => {
+    const result = await runCli(['track', 'import', '-'], env, 'name,CUSTOMERID,note\n"Doe, Jane",h-1,"said ""hi"""\nBob,h-2,\n');
+    expect(result.code, result.stderr).toBe(0);
+    expect((await t.db.trackedCustomer.findMany({ orderBy: { customerId: 'asc' } })).map((c) => c.customerId)).toEqual(['h-1', 'h-2']);
+    await t.db.trackedCustomer.deleteMany();
   });
 
   it('streams a 1 GB input (one endless line, then long lines) in bounded memory', { timeout: 300_000 }, async () => {
@@ -150,7 +154,8 @@ describe('hostile import files', () => {
 });
 
 describe('bad configuration', () => {
-  it.each([
+  // Refused before anything is opened: side by side.
+  it.concurrent.each([
     ['both X and X_FILE', { CYREXA_ACCESS_TOKEN: 'a', CYREXA_ACCESS_TOKEN_FILE: '/etc/hostname' }, /CYREXA_ACCESS_TOKEN.*both/],
     ['an unreadable file', { CYREXA_ACCESS_TOKEN: undefined, CYREXA_ACCESS_TOKEN_FILE: '/nonexistent/token' }, /CYREXA_ACCESS_TOKEN_FILE/],
     ['a bad URL', { CYREXA_BASE_URL: 'not a url' }, /CYREXA_BASE_URL/],
@@ -166,9 +171,18 @@ describe('bad configuration', () => {
   });
 });
 
-describe('hostile document fields', () => {
-  it('are escaped in HTML, cannot inject mail headers, and are neutralised in the CSV', async () => {
-    await t.db.trackedCustomer.create({ data: { customerId: 'evil-1' } });
+// ESC [2J (clear screen), CR, BEL, an OSC 52 clipboard write, a C1 CSI, a bidi override, DEL.
+const HOSTILE = 'x\u001b[2J\ry\u0007\u001b]52;c;aGVsbG8=\u0007z\u009b31m\u202Eevil\u007f';
+/** Every character a terminal may act on, but the line break and tab. */
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+describe('hostile data from the API', () => {
+  // One scan brings in both customers' documents: fields that try HTML, header injection and
+  // spreadsheet formulas (evil-1), and control characters (ctl-1).
+  let scan: CliResult;
+  beforeAll(async () => {
+    await t.db.trackedCustomer.createMany({ data: [{ customerId: 'evil-1' }, { customerId: 'ctl-1' }] });
     sandbox.setDocuments('evil-1', [
       {
         purpose: 'KYC\r\nBcc: thief@example.net',
@@ -180,9 +194,14 @@ describe('hostile document fields', () => {
       },
       { purpose: 'KYB', name: '+cmd|calc', documentType: 'selfie', location: '/s', verificationResponse: '@SUM(1+1)\n-2+3', status: 'declined' },
     ]);
-    const result = await runCli(['scan', '--json'], env);
-    expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ alerts: 2 });
+    sandbox.setDocuments('ctl-1', [{ purpose: `KYC${HOSTILE}`, name: `name${HOSTILE}`, documentType: `Passport${HOSTILE}`, location: '/c', verificationResponse: `resp${HOSTILE}`, status: `verified${HOSTILE}` }]);
+    scan = await runCli(['scan', '--json'], env);
+  });
+
+  it('document fields are escaped in HTML, cannot inject mail headers, and are neutralised in the CSV', () => {
+    expect(scan.code, scan.stderr).toBe(0);
+    // evil-1's two documents; ctl-1's status is not one that alerts.
+    expect(JSON.parse(scan.stdout)).toMatchObject({ alerts: 2 });
     const mails = smtp.messages.filter((m) => m.parsed.attachments.length > 0);
     expect(mails.length).toBeGreaterThan(0);
     for (const mail of mails) {
@@ -202,38 +221,27 @@ describe('hostile document fields', () => {
     expect(cells).toContain(`'+cmd|calc`);
     expect(cells).toContain(`'@SUM(1+1)\n-2+3`);
   });
-});
 
-describe('control characters from the API in human-readable output', () => {
-  // ESC [2J (clear screen), CR, BEL, an OSC 52 clipboard write, a C1 CSI, a bidi override, DEL.
-  const HOSTILE = 'x\u001b[2J\ry\u0007\u001b]52;c;aGVsbG8=\u0007z\u009b31m\u202Eevil\u007f';
-  /** Every character a terminal may act on, but the line break and tab. */
-  // eslint-disable-next-line no-control-regex
-  const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-
-  it('history and track list neutralise them; --json keeps the exact stored value', async () => {
-    await t.db.trackedCustomer.create({ data: { customerId: 'ctl-1' } });
-    sandbox.setDocuments('ctl-1', [{ purpose: `KYC${HOSTILE}`, name: `name${HOSTILE}`, documentType: `Passport${HOSTILE}`, location: '/c', verificationResponse: `resp${HOSTILE}`, status: `verified${HOSTILE}` }]);
-    const scan = await runCli(['scan', '--json'], env);
+  it('control characters: history and track list neutralise them; --json keeps the exact stored value', async () => {
     expect(scan.code, scan.stderr).toBe(0);
     await t.db.trackedCustomer.update({ where: { customerId: 'ctl-1' }, data: { lastError: `last error${HOSTILE}` } });
 
-    const history = await runCli(['history', 'ctl-1'], env);
-    expect(history.code, history.stderr).toBe(0);
-    expect(history.stdout).toContain('verified');
-    expect(history.stdout).not.toMatch(RAW_CONTROL);
-    const list = await runCli(['track', 'list'], env);
-    expect(list.code, list.stderr).toBe(0);
-    expect(list.stdout).toContain('last error');
-    expect(list.stdout).not.toMatch(RAW_CONTROL);
+    // Four reads of the same rows, side by side.
+    const [history, list, historyJsonRun, listJsonRun] = await Promise.all([['history', 'ctl-1'], ['track', 'list'], ['history', 'ctl-1', '--json'], ['track', 'list', '--json']].map((args) => runCli(args, env)));
+    expect(history?.code, history?.stderr).toBe(0);
+    expect(history?.stdout).toContain('verified');
+    expect(history?.stdout).not.toMatch(RAW_CONTROL);
+    expect(list?.code, list?.stderr).toBe(0);
+    expect(list?.stdout).toContain('last error');
+    expect(list?.stdout).not.toMatch(RAW_CONTROL);
 
-    const historyJson = JSON.parse((await runCli(['history', 'ctl-1', '--json'], env)).stdout) as { events: Array<{ name: string; newStatus: string; verificationResponse: string }> };
+    const historyJson = JSON.parse(historyJsonRun?.stdout ?? '') as { events: Array<{ name: string; newStatus: string; verificationResponse: string }> };
     expect(historyJson.events[0]).toMatchObject({ name: `name${HOSTILE}`, newStatus: `verified${HOSTILE}`, verificationResponse: `resp${HOSTILE}` });
-    const listJson = JSON.parse((await runCli(['track', 'list', '--json'], env)).stdout) as Array<{ customerId: string; lastError: string }>;
+    const listJson = JSON.parse(listJsonRun?.stdout ?? '') as Array<{ customerId: string; lastError: string }>;
     expect(listJson.find((c) => c.customerId === 'ctl-1')?.lastError).toBe(`last error${HOSTILE}`);
   });
 
-  it('the kyc-monitor: lines on stderr neutralise them too', async () => {
+  it('control characters: the kyc-monitor: lines on stderr neutralise them too', async () => {
     const result = await runCli(['scan'], { ...env, SCAN_TIMEZONE: `Mars${HOSTILE}` });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^kyc-monitor: configuration: SCAN_TIMEZONE/m);

@@ -17,7 +17,7 @@ const CLIENT_SECRET = 'echo-client/secret+7Q=9f';
 const TOKEN_HEADER = 'echo-token-header/4b1e+x';
 const CUSTOMERS = ['ok-1', 'echo-400', 'echo-500'];
 
-type ApiMode = 'mixed' | 'all-401';
+type ApiMode = 'mixed' | 'all-401' | 'all-ok';
 type TokenMode = 'ok' | 'reject-400' | 'fail-500';
 let apiMode: ApiMode = 'mixed';
 let tokenMode: TokenMode = 'ok';
@@ -57,8 +57,9 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
   const echoed = JSON.stringify(req.headers);
   if (apiMode === 'all-401') return text(res, 401, `Invalid access token ${bearer} (token header ${String(req.headers.token)}); request headers: ${echoed}`);
-  if (id === 'echo-400') return text(res, 400, `Bad request: token=${String(req.headers.token)}, Authorization: ${String(req.headers.authorization)}`);
-  if (id === 'echo-500') return text(res, 500, `Invalid access token ${bearer}; request headers: ${echoed}`);
+  const echo = apiMode === 'mixed';
+  if (echo && id === 'echo-400') return text(res, 400, `Bad request: token=${String(req.headers.token)}, Authorization: ${String(req.headers.authorization)}`);
+  if (echo && id === 'echo-500') return text(res, 500, `Invalid access token ${bearer}; request headers: ${echoed}`);
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ tenantId: 'tenant-echo', documents: [{ purpose: 'KYC', name: 'passport', documentType: 'Passport', location: `/${id}/p.pdf`, verificationResponse: 'ok', status: 'verified' }] }));
 }
@@ -113,9 +114,8 @@ async function rows(sql: string): Promise<string[]> {
   }
 }
 
-const listings = async () => {
-  for (const args of [['track', 'list'], ['track', 'list', '--json'], ['status'], ['status', '--json']]) await cli(args);
-};
+/** The four read-only listings, side by side. */
+const listings = () => Promise.all([['track', 'list'], ['track', 'list', '--json'], ['status'], ['status', '--json']].map((args) => cli(args)));
 
 describe('secrets echoed by the API and the token endpoint', { timeout: 240_000 }, () => {
   it('are in no row, email or command output', async () => {
@@ -130,8 +130,10 @@ describe('secrets echoed by the API and the token endpoint', { timeout: 240_000 
     await cli(['scan']);
 
     // 3. The token endpoint refuses the client, echoing the secret raw and form-encoded (400).
+    // A scan that completes (every answer a 200, nothing retried): a new incident may start.
+    apiMode = 'all-ok';
+    await cli(['scan']);
     apiMode = 'mixed';
-    await cli(['scan']); // completes: a new incident may start
     tokenMode = 'reject-400';
     await cli(['scan']);
 
