@@ -207,6 +207,7 @@ export class App {
         tokenHeader: c.tokenHeader,
         timeoutMs: c.timeoutMs,
         maxRetryAfterMs: c.maxRetryAfterMs,
+        backoffBaseMs: c.retryBaseMs,
         secrets: this.secrets,
         rateLimiter: new (this.adapter('rateLimit').RedisRateLimiter)(this.redis, `${this.queuePrefix}:cyrexa-rate`, c.maxRps, c.timeoutMs),
         onAttempt: (attempt) => {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
-import { z } from 'zod';
 import { addressProblem, isValidPurposeKey, parseRecipients, type AlertRoutes } from './domain/recipients.js';
 import { parseSmtpUrl, type SmtpSettings } from './domain/smtp-url.js';
 
@@ -33,6 +32,8 @@ export interface CyrexaConfig {
   maxRps: number;
   /** Longest Retry-After honoured before a retry. */
   maxRetryAfterMs: number;
+  /** First wait before retrying a transient failure; each retry waits about twice the last. */
+  retryBaseMs: number;
 }
 export interface ScanConfig {
   checkConcurrency: number;
@@ -96,6 +97,7 @@ const DEFAULTS = {
   CYREXA_TIMEOUT_MS: '10000',
   CYREXA_MAX_RPS: '10',
   CYREXA_MAX_RETRY_AFTER_SECONDS: '60',
+  CYREXA_RETRY_BASE_MS: '500',
   CHECK_CONCURRENCY: '20',
   SCAN_CRON: '0 6 * * *',
   SCAN_TIMEZONE: 'UTC',
@@ -186,12 +188,12 @@ class Reader {
 
   int(name: string, fallback: string, min: number, max: number): number {
     const text = this.raw(name) ?? fallback;
-    const parsed = z.coerce.number().int().min(min).max(max).safeParse(text.trim() === '' ? Number.NaN : text);
-    if (!parsed.success) {
+    const value = /^\s*[+-]?\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
       this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${text}")`);
       return Number(fallback);
     }
-    return parsed.data;
+    return value;
   }
 
   url(name: string, fallback: string, protocols: readonly string[], secret = false): string {
@@ -292,6 +294,7 @@ function parseCyrexa(r: Reader): CyrexaConfig {
     timeoutMs: r.int('CYREXA_TIMEOUT_MS', DEFAULTS.CYREXA_TIMEOUT_MS, 100, 600_000),
     maxRps: r.int('CYREXA_MAX_RPS', DEFAULTS.CYREXA_MAX_RPS, 1, 100_000),
     maxRetryAfterMs: r.int('CYREXA_MAX_RETRY_AFTER_SECONDS', DEFAULTS.CYREXA_MAX_RETRY_AFTER_SECONDS, 0, 3_600) * 1000,
+    retryBaseMs: r.int('CYREXA_RETRY_BASE_MS', DEFAULTS.CYREXA_RETRY_BASE_MS, 10, 60_000),
   };
 }
 

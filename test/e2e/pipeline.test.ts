@@ -63,6 +63,8 @@ beforeAll(async () => {
     QUEUE_PREFIX: testQueuePrefix(),
     CYREXA_BASE_URL: sandbox.url,
     CYREXA_TENANT_ID: 'tenant-e2e',
+    // Retries of transient API failures start after 50 ms instead of 500 (CYREXA_RETRY_BASE_MS).
+    CYREXA_RETRY_BASE_MS: '50',
     CYREXA_ACCESS_TOKEN: SECRETS.accessToken,
     CYREXA_TOKEN: SECRETS.tokenHeader,
     CYREXA_MAX_RPS: '200',

@@ -53,6 +53,8 @@ function env(): NodeJS.ProcessEnv {
     QUEUE_PREFIX: testQueuePrefix(),
     CYREXA_BASE_URL: sandbox.url,
     CYREXA_TENANT_ID: 'sandbox-tenant',
+    // Retries of transient API failures start after 50 ms instead of 500 (CYREXA_RETRY_BASE_MS).
+    CYREXA_RETRY_BASE_MS: '50',
     CYREXA_ACCESS_TOKEN: 'attack-token',
     // One Redis reservation per request or two: the limiter needs Redis all the time.
     CYREXA_MAX_RPS: '100',

@@ -105,6 +105,8 @@ beforeAll(async () => {
     QUEUE_PREFIX: testQueuePrefix(),
     CYREXA_BASE_URL: apiUrl,
     CYREXA_TENANT_ID: 'tenant-f',
+    // Retries of transient API failures start after 50 ms instead of 500 (CYREXA_RETRY_BASE_MS).
+    CYREXA_RETRY_BASE_MS: '50',
     CYREXA_ACCESS_TOKEN: ACCESS_TOKEN,
     CYREXA_TIMEOUT_MS: '1500',
     CYREXA_MAX_RPS: '500',

@@ -77,6 +77,8 @@ beforeAll(async () => {
     QUEUE_PREFIX: testQueuePrefix(),
     CYREXA_BASE_URL: apiUrl,
     CYREXA_TENANT_ID: 'tenant-echo',
+    // Retries of transient API failures start after 50 ms instead of 500 (CYREXA_RETRY_BASE_MS).
+    CYREXA_RETRY_BASE_MS: '50',
     CYREXA_TOKEN_URL: `${apiUrl}/oauth/token`,
     CYREXA_CLIENT_ID: 'echo-client',
     CYREXA_CLIENT_SECRET: CLIENT_SECRET,

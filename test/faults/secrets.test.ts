@@ -48,6 +48,8 @@ beforeAll(async () => {
     QUEUE_PREFIX: testQueuePrefix(),
     CYREXA_BASE_URL: sandbox.url,
     CYREXA_TENANT_ID: 'sandbox-tenant',
+    // Retries of transient API failures start after 50 ms instead of 500 (CYREXA_RETRY_BASE_MS).
+    CYREXA_RETRY_BASE_MS: '50',
     CYREXA_TOKEN_URL: `${sandbox.url}/oauth/token`,
     CYREXA_CLIENT_ID: 'sec-client',
     CYREXA_CLIENT_SECRET: SECRETS.clientSecret,

@@ -13,6 +13,8 @@ export function workerEnv(options: { databaseUrl: string; sandboxUrl: string; sm
     QUEUE_PREFIX: testQueuePrefix(),
     CYREXA_BASE_URL: options.sandboxUrl,
     CYREXA_TENANT_ID: 'sandbox-tenant',
+    // Retries of transient API failures start after 50 ms instead of 500 (CYREXA_RETRY_BASE_MS).
+    CYREXA_RETRY_BASE_MS: '50',
     CYREXA_ACCESS_TOKEN: 'fault-access-token',
     CYREXA_MAX_RPS: '500',
     CYREXA_TIMEOUT_MS: '3000',
