@@ -19,7 +19,7 @@ export default tseslint.config(
   {
     files: ['src/domain/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', '../store/*', '../cyrexa/*', '../alerts/*', '../queue/*', '../http/*', 'bullmq', 'ioredis', 'ky', 'nodemailer', 'pg', '@prisma/*', 'pino'], message: 'domain/ is pure: no I/O or adapter imports.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', '../*', '!../domain/*', 'bullmq', 'ioredis', 'ky', 'nodemailer', 'pg', '@prisma/*', 'pino', 'prom-client'], message: 'domain/ is pure: no I/O, no adapter, nothing outside domain/.' }] }],
     },
   },
 );
