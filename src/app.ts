@@ -8,7 +8,7 @@ import type { AlertDelivery } from './deliver/deliver.js';
 import type { Mailer } from './deliver/mailer.js';
 import type { Metrics } from './http/metrics.js';
 import type { ScanQueues } from './schedule/queues.js';
-import type { CheckDependencies } from './check/check-batch.js';
+import type { CheckDependencies, CustomerChecked } from './check/check-batch.js';
 import { BATCH_SIZE, ScanLifecycle } from './scan/lifecycle.js';
 import type { OpsAlerts } from './scan/ports.js';
 import { queueOpsAlert } from './sql/queue-ops-alert.js';
@@ -63,6 +63,7 @@ export class App {
   private readonly disposers: Array<{ name: string; dispose: () => Promise<void> | void }> = [];
   private readonly cache = new Map<string, unknown>();
   private adapters: Adapters | undefined;
+  private readonly checkListeners = new Set<(checked: CustomerChecked) => void>();
   readonly secrets: Secrets;
 
   constructor(
@@ -222,8 +223,17 @@ export class App {
         limit: pLimit(scan.checkConcurrency),
         observer: this.metrics,
         leaseMs: scan.leaseMs,
+        onCustomerChecked: (checked) => {
+          for (const listener of this.checkListeners) listener(checked);
+        },
       };
     });
+  }
+
+  /** Tells `listener` of every customer check of this process as it ends; returns how to stop. */
+  onCustomerChecked(listener: (checked: CustomerChecked) => void): () => void {
+    this.checkListeners.add(listener);
+    return () => this.checkListeners.delete(listener);
   }
 
   /** Operations alerts through the outbox, one per incident. */

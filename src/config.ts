@@ -128,12 +128,18 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 class Reader {
   readonly problems: string[] = [];
   readonly secrets = new Set<string>();
+  /** Every variable read, by section, with whether it may be given as `<NAME>_FILE` (--help lists them). */
+  readonly variables = new Map<string, Map<string, boolean>>();
+  section = 'general';
   constructor(private readonly env: Env) {}
 
   raw(name: string): string | undefined {
     const direct = this.env[name];
     const fileVar = `${name}_FILE`;
-    const file = SECRET_NAMES.has(name) || name.endsWith('_TOKEN') || name.endsWith('_SECRET') ? this.env[fileVar] : undefined;
+    const fromFile = SECRET_NAMES.has(name) || name.endsWith('_TOKEN') || name.endsWith('_SECRET');
+    const read = this.variables.get(this.section) ?? new Map<string, boolean>();
+    this.variables.set(this.section, read.set(name, fromFile));
+    const file = fromFile ? this.env[fileVar] : undefined;
     let value: string | undefined;
     if (file !== undefined && file !== '') {
       if (direct !== undefined && direct !== '') {
@@ -364,24 +370,50 @@ function parseMail(r: Reader): MailConfig {
  */
 export function parseConfig<S extends Section>(env: Env, sections: readonly S[]): ConfigFor<S> {
   const r = new Reader(env);
+  const config = readSections(r, sections);
+  if (r.problems.length > 0) throw new ConfigError([...new Set(r.problems)]);
+  config.secrets = [...r.secrets].filter((s) => s.length >= 4);
+  return Object.freeze(config) as ConfigFor<S>;
+}
+
+function readSections(r: Reader, sections: readonly Section[]): Partial<Config> {
   const wanted = new Set<Section>(sections);
   const logLevel = (r.string('LOG_LEVEL', DEFAULTS.LOG_LEVEL) ?? DEFAULTS.LOG_LEVEL).toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) r.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   const config: Partial<Config> = { logLevel };
-  if (wanted.has('database')) config.database = { url: r.url('DATABASE_URL', DEFAULTS.DATABASE_URL, ['postgresql:', 'postgres:'], true) };
-  if (wanted.has('redis')) {
+  const enter = (name: Section) => {
+    r.section = name;
+    return wanted.has(name);
+  };
+  if (enter('database')) config.database = { url: r.url('DATABASE_URL', DEFAULTS.DATABASE_URL, ['postgresql:', 'postgres:'], true) };
+  if (enter('redis')) {
     const queuePrefix = r.string('QUEUE_PREFIX', DEFAULTS.QUEUE_PREFIX) ?? DEFAULTS.QUEUE_PREFIX;
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(queuePrefix)) r.problems.push(`QUEUE_PREFIX may hold only letters, digits and _ . : - (got "${queuePrefix}")`);
     config.redis = { url: r.url('REDIS_URL', DEFAULTS.REDIS_URL, ['redis:', 'rediss:'], true), queuePrefix };
   }
-  if (wanted.has('cyrexa')) config.cyrexa = parseCyrexa(r);
-  if (wanted.has('scan')) config.scan = parseScan(r);
-  if (wanted.has('rules')) config.rules = parseRules(r);
-  if (wanted.has('mail')) config.mail = parseMail(r);
-  if (wanted.has('http')) config.http = { port: r.int('HTTP_PORT', DEFAULTS.HTTP_PORT, 0, 65_535) };
-  if (r.problems.length > 0) throw new ConfigError([...new Set(r.problems)]);
-  config.secrets = [...r.secrets].filter((s) => s.length >= 4);
-  return Object.freeze(config) as ConfigFor<S>;
+  if (enter('cyrexa')) config.cyrexa = parseCyrexa(r);
+  if (enter('scan')) config.scan = parseScan(r);
+  if (enter('rules')) config.rules = parseRules(r);
+  if (enter('mail')) config.mail = parseMail(r);
+  if (enter('http')) config.http = { port: r.int('HTTP_PORT', DEFAULTS.HTTP_PORT, 0, 65_535) };
+  return config;
+}
+
+export interface SectionVariables {
+  /** A configuration section, or `general` (LOG_LEVEL). */
+  section: string;
+  /** Each with `[_FILE]` when it may be given as a file. */
+  variables: string[];
+}
+
+/**
+ * The environment variables the given sections read, found by running the parser itself on an
+ * empty environment: the one list there is, so that --help cannot drift from what is read.
+ */
+export function configVariables(sections: readonly Section[]): SectionVariables[] {
+  const r = new Reader({});
+  readSections(r, sections);
+  return [...r.variables].map(([section, names]) => ({ section, variables: [...names].map(([name, file]) => (file ? `${name}[_FILE]` : name)) }));
 }
 
 /** The environment of this process: the one place outside tests that touches process.env. */

@@ -43,7 +43,15 @@ export interface DeliveryReport {
   /** Recipients refused for good (5xx) in this pass. */
   recipientsRefused: string[];
   authenticationFailed: boolean;
+  /**
+   * Why emails of this pass were not accepted, each once, the first few: the mail server's
+   * words or the connection's failure, scrubbed (`scan` names the cause in its summary).
+   */
+  errors: string[];
 }
+
+/** Distinct reasons kept in a report. */
+const MAX_REPORTED_ERRORS = 3;
 
 export interface DeliverOptions {
   /** A person asking for delivery now: every pending alert, whatever its backoff or batch window. */
@@ -65,7 +73,7 @@ export function sendBudgetMs(leaseMs: number): number {
 }
 
 function emptyReport(): DeliveryReport {
-  return { emailsSent: 0, alertsSent: 0, alertsRetrying: 0, alertsFailed: 0, alertsWaiting: 0, alertsDeferred: 0, recipientsRefused: [], authenticationFailed: false };
+  return { emailsSent: 0, alertsSent: 0, alertsRetrying: 0, alertsFailed: 0, alertsWaiting: 0, alertsDeferred: 0, recipientsRefused: [], authenticationFailed: false, errors: [] };
 }
 
 function toOutcome(result: RecipientResult): RecipientOutcome {
@@ -187,6 +195,8 @@ export class AlertDelivery {
       else report.alertsRetrying++;
     }
     report.emailsSent += result.messages;
+    const why = result.failure?.error ?? summarize(notSent, result.recipients.length);
+    if (why !== null && !report.errors.includes(why) && report.errors.length < MAX_REPORTED_ERRORS) report.errors.push(why);
 
     const context = { alerts: alerts.length, kind: alerts[0]?.kind, recipients: recipients.length };
     if (sent.length > 0) {
