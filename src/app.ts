@@ -2,6 +2,9 @@ import pLimit from 'p-limit';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { CyrexaClient, CyrexaClientOptions } from './cyrexa/client.js';
+import type { RateLimiter } from './cyrexa/rate-limit.js';
+import type { TokenProvider } from './cyrexa/token-provider.js';
+import type { CustomerNames } from './deliver/customer-names.js';
 import type { Logger } from './logger.js';
 import { Secrets } from './secrets.js';
 import type { AlertDelivery } from './deliver/deliver.js';
@@ -26,17 +29,19 @@ import { ScanStore } from './store/scans.js';
 
 /** The adapter modules behind each configuration section, imported by `load()`. */
 async function importAdapters(config: PartialConfig) {
-  const [ioredis, queues, rateLimit, client, tokens, deliver, mailer, metrics] = await Promise.all([
+  const [ioredis, queues, rateLimit, client, tokens, details, deliver, mailer, names, metrics] = await Promise.all([
     config.redis ? import('ioredis') : undefined,
     config.redis ? import('./schedule/queues.js') : undefined,
     config.redis ? import('./cyrexa/rate-limit.js') : undefined,
     config.cyrexa ? import('./cyrexa/client.js') : undefined,
     config.cyrexa ? import('./cyrexa/token-provider.js') : undefined,
+    config.cyrexa ? import('./cyrexa/details.js') : undefined,
     config.mail ? import('./deliver/deliver.js') : undefined,
     config.mail ? import('./deliver/mailer.js') : undefined,
+    config.mail && config.cyrexa ? import('./deliver/customer-names.js') : undefined,
     config.http ? import('./http/metrics.js') : undefined,
   ]);
-  return { ioredis, queues, rateLimit, client, tokens, deliver, mailer, metrics };
+  return { ioredis, queues, rateLimit, client, tokens, details, deliver, mailer, names, metrics };
 }
 type Adapters = Awaited<ReturnType<typeof importAdapters>>;
 
@@ -184,23 +189,60 @@ export class App {
     return this.once('events', () => new EventStore(this.db));
   }
 
+  /** The access token source of every Cyrexa request of this process. */
+  private get cyrexaTokens(): TokenProvider {
+    return this.once('cyrexa-tokens', () => {
+      const c = need(this.config.cyrexa, 'cyrexa');
+      return this.adapter('tokens').createTokenProvider(c.auth, { timeoutMs: c.timeoutMs, secrets: this.secrets, maxRetryAfterMs: c.maxRetryAfterMs });
+    });
+  }
+
+  /** CYREXA_MAX_RPS across replicas: every Cyrexa request of this process takes its slot here. */
+  private get cyrexaRateLimiter(): RateLimiter {
+    return this.once('cyrexa-rate', () => new (this.adapter('rateLimit').RedisRateLimiter)(this.redis, `${this.queuePrefix}:cyrexa-rate`, need(this.config.cyrexa, 'cyrexa').maxRps));
+  }
+
+  private readonly onCyrexaAttempt: NonNullable<CyrexaClientOptions['onAttempt']> = (attempt) => {
+    this.metrics?.observeRequest(attempt.status, attempt.ms);
+    this.options.onCyrexaAttempt?.(attempt);
+  };
+
   get cyrexa(): CyrexaClient {
     return this.once('cyrexa', () => {
       const c = need(this.config.cyrexa, 'cyrexa');
       return new (this.adapter('client').CyrexaClient)({
         baseUrl: c.baseUrl,
         tenantId: c.tenantId,
-        tokens: this.adapter('tokens').createTokenProvider(c.auth, { timeoutMs: c.timeoutMs, secrets: this.secrets, maxRetryAfterMs: c.maxRetryAfterMs }),
+        tokens: this.cyrexaTokens,
         tokenHeader: c.tokenHeader,
         timeoutMs: c.timeoutMs,
         maxRetryAfterMs: c.maxRetryAfterMs,
         secrets: this.secrets,
-        rateLimiter: new (this.adapter('rateLimit').RedisRateLimiter)(this.redis, `${this.queuePrefix}:cyrexa-rate`, c.maxRps),
-        onAttempt: (attempt) => {
-          this.metrics?.observeRequest(attempt.status, attempt.ms);
-          this.options.onCyrexaAttempt?.(attempt);
-        },
+        rateLimiter: this.cyrexaRateLimiter,
+        onAttempt: this.onCyrexaAttempt,
       });
+    });
+  }
+
+  /**
+   * Customers' names for alert emails (getDetailsById), with the Cyrexa and Redis sections only:
+   * a command without them (`alerts flush`) sends emails with customer ids alone.
+   */
+  get customerNames(): CustomerNames | undefined {
+    const c = this.config.cyrexa;
+    if (!c || !this.config.redis || !this.config.mail) return undefined;
+    return this.once('customer-names', () => {
+      const details = new (this.adapter('details').CustomerDetailsClient)({
+        baseUrl: c.baseUrl,
+        tenantId: c.tenantId,
+        tokens: this.cyrexaTokens,
+        tokenHeader: c.tokenHeader,
+        timeoutMs: c.timeoutMs,
+        secrets: this.secrets,
+        rateLimiter: this.cyrexaRateLimiter,
+        onAttempt: this.onCyrexaAttempt,
+      });
+      return new (this.adapter('names').CachedCustomerNames)((id, signal) => details.customerName(id, signal), this.log);
     });
   }
 
@@ -283,6 +325,9 @@ export class App {
           batchSeconds: m.batchSeconds,
           leaseMs: m.leaseSeconds * 1000,
           retry: { baseMs: m.retryBaseSeconds * 1000, maxMs: m.retryMaxSeconds * 1000 },
+          names: this.customerNames,
+          customerUrlTemplate: m.customerUrlTemplate,
+          instructions: m.instructions,
         },
         this.log,
       );

@@ -83,7 +83,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--latency-ms <n>', 'delay before each answer').argParser(int(0, 600_000)).default(0))
     .addOption(new Option('--seed <n>', 'seed of the generated data').argParser(int(0, 2 ** 31 - 1)).default(1))
     .addOption(new Option('--epoch-seconds <n>', 'statuses move on every this many seconds').argParser(int(1, 86_400)).default(60))
-    .addOption(new Option('--rate-limit <n>', 'most getDocuments requests a second; more get 429').argParser(int(1, 1_000_000)))
+    .addOption(new Option('--rate-limit <n>', 'most API requests a second (getDocuments and getDetailsById); more get 429').argParser(int(1, 1_000_000)))
     .option('--tenant-id <id>', 'tenantId header to require (default sandbox-tenant)')
     .option('--access-token <token>', 'bearer token to require (default: any)')
     .option('--token <token>', 'token header to require (default: any)')

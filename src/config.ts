@@ -58,6 +58,10 @@ export interface MailConfig {
   /** Retry backoff of alerts refused for now: base × 2^attempts, at most max. */
   retryBaseSeconds: number;
   retryMaxSeconds: number;
+  /** Where a customer is shown in the team's own tools: `{id}` stands for the percent-encoded id (CUSTOMER_URL_TEMPLATE). */
+  customerUrlTemplate: string | undefined;
+  /** The team's own "what to do" paragraph in every alert email (ALERT_INSTRUCTIONS). */
+  instructions: string | undefined;
 }
 export interface HttpConfig {
   port: number;
@@ -361,7 +365,37 @@ function parseMail(r: Reader): MailConfig {
     leaseSeconds: r.int('ALERT_LEASE_SECONDS', DEFAULTS.ALERT_LEASE_SECONDS, 2, 3_600),
     retryBaseSeconds,
     retryMaxSeconds,
+    customerUrlTemplate: parseCustomerUrlTemplate(r),
+    instructions: parseInstructions(r),
   };
+}
+
+/** Longest ALERT_INSTRUCTIONS: a paragraph or two, not a manual. */
+export const MAX_INSTRUCTIONS_LENGTH = 2_000;
+
+function parseCustomerUrlTemplate(r: Reader): string | undefined {
+  const template = r.string('CUSTOMER_URL_TEMPLATE')?.trim();
+  if (template === undefined || template === '') return undefined;
+  if (!template.includes('{id}')) {
+    r.problems.push(`CUSTOMER_URL_TEMPLATE must contain {id}, which stands for the customer id (got "${template}")`);
+    return undefined;
+  }
+  try {
+    const url = new URL(template.replaceAll('{id}', 'cust-1'));
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') r.problems.push(`CUSTOMER_URL_TEMPLATE must be an http or https URL (got ${url.protocol.replace(':', '')}:)`);
+  } catch {
+    r.problems.push(`CUSTOMER_URL_TEMPLATE is not a valid URL with {id} in it (got "${template}")`);
+  }
+  return template;
+}
+
+function parseInstructions(r: Reader): string | undefined {
+  const text = r.string('ALERT_INSTRUCTIONS')?.replace(/\r\n?/g, '\n').trim();
+  if (text === undefined || text === '') return undefined;
+  if (text.length > MAX_INSTRUCTIONS_LENGTH) r.problems.push(`ALERT_INSTRUCTIONS is ${text.length} characters long: at most ${MAX_INSTRUCTIONS_LENGTH}`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(text)) r.problems.push('ALERT_INSTRUCTIONS may hold text and line breaks only, no control characters');
+  return text;
 }
 
 /**

@@ -58,7 +58,7 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<nu
       `Cyrexa sandbox listening on ${sandbox.url} (Ctrl-C stops it)`,
       `  ${options.customers} generated customers (cust-000001 …), statuses move every ${options.epochSeconds} s`,
       `  tenant id: ${sandbox.options.tenantId}; bearer token: ${options.accessToken ? 'the --access-token value' : 'any'}; token header: ${options.token ? 'the --token value' : 'any'}`,
-      ...(options.rateLimit !== undefined ? [`  at most ${options.rateLimit} getDocuments requests a second; more get 429 (Retry-After: 1)`] : []),
+      ...(options.rateLimit !== undefined ? [`  at most ${options.rateLimit} API requests a second; more get 429 (Retry-After: 1)`] : []),
       '',
       'Point kyc-monitor at it (in another terminal, here):',
       `  export ${exports.join(' ')}`,

@@ -1,4 +1,5 @@
 import { renderAlertEmail, type AlertView } from '../domain/alert-email.js';
+import type { CustomerNames } from './customer-names.js';
 import type { AlertRoutes } from '../domain/recipients.js';
 import { errorMessage, type Logger } from '../logger.js';
 import type { Claim, OutboxAlert, OutboxStore, RecipientOutcome } from '../outbox/store.js';
@@ -25,7 +26,18 @@ export interface DeliveryOptions {
   leaseMs: number;
   /** Backoff of alerts refused for now (ALERT_RETRY_BASE_SECONDS, ALERT_RETRY_MAX_SECONDS). */
   retry: RetryPolicy;
+  /** Customers' names for document alert emails; without it (no Cyrexa settings) the emails show ids. */
+  names?: CustomerNames | undefined;
+  /** Longest wait for names, per email (default NAME_LOOKUP_MS). */
+  nameLookupMs?: number;
+  /** CUSTOMER_URL_TEMPLATE. */
+  customerUrlTemplate?: string | undefined;
+  /** ALERT_INSTRUCTIONS. */
+  instructions?: string | undefined;
 }
+
+/** How long an email may wait for its customers' names: a name is a nicety, the email is the job. */
+export const NAME_LOOKUP_MS = 3_000;
 
 export interface DeliveryReport {
   /** Messages the SMTP server accepted. */
@@ -167,10 +179,17 @@ export class AlertDelivery {
     return alerts;
   }
 
+  /** The names that can be had within a short bound (never past the send's own deadline). */
+  private async customerNames(alerts: readonly OutboxAlert[], signal: AbortSignal): Promise<ReadonlyMap<string, string>> {
+    const ids = alerts.flatMap((a) => (a.customerId === null ? [] : [a.customerId]));
+    if (!this.options.names || ids.length === 0) return new Map();
+    return this.options.names.lookup(ids, AbortSignal.any([signal, AbortSignal.timeout(this.options.nameLookupMs ?? NAME_LOOKUP_MS)]));
+  }
+
   private async sendChunk(token: string, alerts: readonly OutboxAlert[], recipients: readonly string[], signal: AbortSignal, report: DeliveryReport): Promise<void> {
     let result: SendResult;
     try {
-      result = await this.mailer.send(this.compose(alerts, recipients), { signal });
+      result = await this.mailer.send(await this.compose(alerts, recipients, signal), { signal });
     } catch (error) {
       // Not the server's answer (a rendering fault): kept for a later attempt, the reason recorded.
       const text = `not sent: ${errorMessage(error)}`.slice(0, 300);
@@ -224,11 +243,12 @@ export class AlertDelivery {
     }
   }
 
-  private compose(alerts: readonly OutboxAlert[], to: readonly string[]): OutgoingEmail {
+  private async compose(alerts: readonly OutboxAlert[], to: readonly string[], signal: AbortSignal): Promise<OutgoingEmail> {
     const first = alerts[0];
     if (first?.kind === 'ops') {
       return { from: this.options.from, to, subject: first.subject ?? 'kyc-monitor operations alert', text: `${first.body ?? ''}\n\n-- kyc-monitor\n` };
     }
+    const names = await this.customerNames(alerts, signal);
     const views: AlertView[] = alerts.map((a) => ({
       detectedAt: a.detectedAt,
       customerId: a.customerId ?? '',
@@ -239,8 +259,9 @@ export class AlertDelivery {
       newStatus: a.newStatus ?? '',
       verificationResponse: a.verificationResponse,
       baseline: a.baseline,
+      customerName: a.customerId === null ? null : (names.get(a.customerId) ?? null),
     }));
-    const email = renderAlertEmail(views, this.now());
+    const email = renderAlertEmail(views, this.now(), { customerUrlTemplate: this.options.customerUrlTemplate, instructions: this.options.instructions });
     return { from: this.options.from, to, subject: email.subject, text: email.text, html: email.html, attachments: [email.attachment] };
   }
 }
