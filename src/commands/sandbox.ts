@@ -60,7 +60,7 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<nu
       `  tenant id: ${sandbox.options.tenantId}; bearer token: ${options.accessToken ? 'the --access-token value' : 'any'}; token header: ${options.token ? 'the --token value' : 'any'}`,
       ...(options.rateLimit !== undefined ? [`  at most ${options.rateLimit} API requests a second; more get 429 (Retry-After: 1)`] : []),
       '',
-      'Point kyc-monitor at it (in another terminal, here):',
+      'Point kyc-monitor at it (from this directory, in another terminal):',
       `  export ${exports.join(' ')}`,
       `  ${program} migrate`,
       `  curl -s ${sandbox.url}/_sandbox/customers | ${program} track import -`,

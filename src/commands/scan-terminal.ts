@@ -30,6 +30,8 @@ export class ScanTerminal {
   private readonly shown = new Map<string, number>();
   private readonly hidden = new Map<string, { level: string; count: number }>();
   private restoreLog: (() => void) | undefined;
+  /** The scan was stopped (Ctrl-C): the customers it skips from now on are not progress. */
+  private frozen = false;
   private checked = 0;
   private dispatched = 0;
   private failed = 0;
@@ -46,7 +48,8 @@ export class ScanTerminal {
     this.write = options.write ?? ((text) => process.stderr.write(text));
     if (options.bar) {
       this.multibar = new cliProgress.MultiBar(
-        { format: 'scan [{bar}] {value}/{total} customers | {failed} failed | {alerts} alerts', stream: process.stderr, hideCursor: true, clearOnComplete: false },
+        // forceRedraw: after lines written above it, the bar is drawn again even when its figures did not change.
+        { format: 'scan [{bar}] {value}/{total} customers | {failed} failed | {alerts} alerts', stream: process.stderr, hideCursor: true, clearOnComplete: false, forceRedraw: true },
         cliProgress.Presets.shades_classic,
       );
     }
@@ -59,16 +62,22 @@ export class ScanTerminal {
 
   /** One customer's check ended (CheckDependencies.onCustomerChecked). */
   customerChecked(checked: CustomerChecked): void {
+    if (this.frozen && checked.outcome === 'skipped') return;
     this.checked++;
     if (checked.outcome === 'failed') this.failed++;
     this.redraw();
   }
 
-  /** A batch was written: its alerts are raised now; its customers all done. */
+  /** A batch was written: its alerts are raised now; unless the scan was stopped, its customers are all done. */
   batchDone(outcome: BatchOutcome, customers: number): void {
-    this.dispatched += customers;
+    if (!this.frozen) this.dispatched += customers;
     this.alerts += outcome.alerts;
     this.redraw();
+  }
+
+  /** The scan is being stopped: what it leaves unchecked does not move the bar. */
+  freeze(): void {
+    this.frozen = true;
   }
 
   private redraw(): void {

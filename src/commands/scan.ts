@@ -23,6 +23,7 @@ export function scanCommand(options: { json?: boolean; progress?: boolean }): Pr
     const terminal = !options.json && process.stderr.isTTY === true ? new ScanTerminal(logOutput, { total, bar: options.progress !== false, logLevel: config.logLevel }) : undefined;
     try {
       terminal?.start();
+      signal.addEventListener('abort', () => terminal?.freeze(), { once: true });
       const stopListening = terminal ? app.onCustomerChecked((checked) => terminal.customerChecked(checked)) : () => undefined;
       const result = await runScanInProcess(app.lifecycle, { signal, onBatch: (outcome, size) => terminal?.batchDone(outcome, size) }).finally(() => {
         stopListening();
