@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { BatchOutcome, CustomerChecked } from '../check/check-batch.js';
+import type { ScanSummary } from '../domain/scan.js';
 import { levelNumber, readableLogLine, type LogOutput } from '../logger.js';
 
 // `scan` on a terminal: a progress bar that moves with every customer, and nothing else drawn
@@ -33,7 +34,6 @@ export class ScanTerminal {
   /** The scan was stopped (Ctrl-C): the customers it skips from now on are not progress. */
   private frozen = false;
   private checked = 0;
-  private dispatched = 0;
   private failed = 0;
   private alerts = 0;
   private total: number;
@@ -62,17 +62,25 @@ export class ScanTerminal {
 
   /** One customer's check ended (CheckDependencies.onCustomerChecked). */
   customerChecked(checked: CustomerChecked): void {
+    // Stopped (Ctrl-C, credentials rejected), a scan skips the rest: that is not progress.
     if (this.frozen && checked.outcome === 'skipped') return;
     this.checked++;
     if (checked.outcome === 'failed') this.failed++;
     this.redraw();
   }
 
-  /** A batch was written: its alerts are raised now; unless the scan was stopped, its customers are all done. */
-  batchDone(outcome: BatchOutcome, customers: number): void {
-    if (!this.frozen) this.dispatched += customers;
+  /** A batch was written: its alerts are raised now. */
+  batchDone(outcome: BatchOutcome): void {
     this.alerts += outcome.alerts;
     this.redraw();
+  }
+
+  /** The scan ended: the bar shows what it really did (all of it, or what was checked before it stopped). */
+  settle(summary: Pick<ScanSummary, 'status' | 'customers' | 'checked' | 'failed' | 'alerts'>): void {
+    this.frozen = true;
+    this.total = Math.max(summary.customers, 1);
+    this.bar?.setTotal(this.total);
+    this.bar?.update(summary.status === 'completed' ? summary.customers : summary.checked + summary.failed, { failed: summary.failed, alerts: summary.alerts });
   }
 
   /** The scan is being stopped: what it leaves unchecked does not move the bar. */
@@ -81,8 +89,7 @@ export class ScanTerminal {
   }
 
   private redraw(): void {
-    // Customers written by a batch but not seen checked (untracked meanwhile) count as done too.
-    const done = Math.max(this.checked, this.dispatched);
+    const done = this.checked;
     if (done > this.total) {
       this.total = done;
       this.bar?.setTotal(done);

@@ -25,10 +25,9 @@ export function scanCommand(options: { json?: boolean; progress?: boolean }): Pr
       terminal?.start();
       signal.addEventListener('abort', () => terminal?.freeze(), { once: true });
       const stopListening = terminal ? app.onCustomerChecked((checked) => terminal.customerChecked(checked)) : () => undefined;
-      const result = await runScanInProcess(app.lifecycle, { signal, onBatch: (outcome, size) => terminal?.batchDone(outcome, size) }).finally(() => {
-        stopListening();
-        terminal?.stopBar();
-      });
+      const result = await runScanInProcess(app.lifecycle, { signal, onBatch: (outcome) => terminal?.batchDone(outcome) }).finally(stopListening);
+      if (result.kind === 'finished') terminal?.settle(result.summary);
+      terminal?.stopBar();
       if (result.kind === 'busy') {
         throw new CommandError(
           `scan ${result.running.scanId} is still running (started ${result.running.startedAt.toISOString()} by ${result.running.trigger === 'manual' ? 'a scan command' : 'a worker'}): try again when it has finished`,
