@@ -90,6 +90,8 @@ const env: NodeJS.ProcessEnv = {
   CYREXA_BASE_URL: `http://127.0.0.1:${sandboxPort}`,
   CYREXA_TENANT_ID: 'sandbox-tenant',
   CYREXA_ACCESS_TOKEN: 'demo-access-token',
+  // The sandbox sets no limit: checks and the emails' name lookups need not queue behind 10 a second.
+  CYREXA_MAX_RPS: process.env.CYREXA_MAX_RPS ?? '50',
   SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
   ALERT_FROM: 'kyc-monitor@example.com',
   ALERT_TO: 'compliance@example.com',

@@ -3,13 +3,16 @@ import pLimit from 'p-limit';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { CyrexaClient, CyrexaClientOptions } from './cyrexa/client.js';
+import type { RateLimiter } from './cyrexa/rate-limit.js';
+import type { TokenProvider } from './cyrexa/token-provider.js';
+import type { CustomerNames } from './deliver/customer-names.js';
 import type { Logger } from './logger.js';
 import { Secrets } from './secrets.js';
 import type { AlertDelivery } from './deliver/deliver.js';
 import type { Mailer } from './deliver/mailer.js';
 import type { Metrics } from './http/metrics.js';
 import type { ScanQueues } from './schedule/queues.js';
-import type { CheckDependencies } from './check/check-batch.js';
+import type { CheckDependencies, CustomerChecked } from './check/check-batch.js';
 import { BATCH_SIZE, ScanLifecycle } from './scan/lifecycle.js';
 import type { OpsAlerts } from './scan/ports.js';
 import { queueOpsAlert } from './sql/queue-ops-alert.js';
@@ -27,17 +30,19 @@ import { ScanStore } from './store/scans.js';
 
 /** The adapter modules behind each configuration section, imported by `load()`. */
 async function importAdapters(config: PartialConfig) {
-  const [ioredis, queues, rateLimit, client, tokens, deliver, mailer, metrics] = await Promise.all([
+  const [ioredis, queues, rateLimit, client, tokens, details, deliver, mailer, names, metrics] = await Promise.all([
     config.redis ? import('ioredis') : undefined,
     config.redis ? import('./schedule/queues.js') : undefined,
     config.redis ? import('./cyrexa/rate-limit.js') : undefined,
     config.cyrexa ? import('./cyrexa/client.js') : undefined,
     config.cyrexa ? import('./cyrexa/token-provider.js') : undefined,
+    config.cyrexa ? import('./cyrexa/details.js') : undefined,
     config.mail ? import('./deliver/deliver.js') : undefined,
     config.mail ? import('./deliver/mailer.js') : undefined,
+    config.mail && config.cyrexa ? import('./deliver/customer-names.js') : undefined,
     config.http ? import('./http/metrics.js') : undefined,
   ]);
-  return { ioredis, queues, rateLimit, client, tokens, deliver, mailer, metrics };
+  return { ioredis, queues, rateLimit, client, tokens, details, deliver, mailer, names, metrics };
 }
 type Adapters = Awaited<ReturnType<typeof importAdapters>>;
 
@@ -69,6 +74,7 @@ export class App {
   private readonly disposers: Array<{ name: string; dispose: () => Promise<void> | void }> = [];
   private readonly cache = new Map<string, unknown>();
   private adapters: Adapters | undefined;
+  private readonly checkListeners = new Set<(checked: CustomerChecked) => void>();
   readonly secrets: Secrets;
 
   constructor(
@@ -197,24 +203,63 @@ export class App {
     return this.once('events', () => new EventStore(this.db));
   }
 
+  /** The access token source of every Cyrexa request of this process. */
+  private get cyrexaTokens(): TokenProvider {
+    return this.once('cyrexa-tokens', () => {
+      const c = need(this.config.cyrexa, 'cyrexa');
+      return this.adapter('tokens').createTokenProvider(c.auth, { timeoutMs: c.timeoutMs, secrets: this.secrets, maxRetryAfterMs: c.maxRetryAfterMs });
+    });
+  }
+
+  /** CYREXA_MAX_RPS across replicas: every Cyrexa request of this process takes its slot here. */
+  private get cyrexaRateLimiter(): RateLimiter {
+    const c = need(this.config.cyrexa, 'cyrexa');
+    // A request waits at most CYREXA_TIMEOUT_MS for Redis to hand out its slot.
+    return this.once('cyrexa-rate', () => new (this.adapter('rateLimit').RedisRateLimiter)(this.redis, `${this.queuePrefix}:cyrexa-rate`, c.maxRps, c.timeoutMs));
+  }
+
+  private readonly onCyrexaAttempt: NonNullable<CyrexaClientOptions['onAttempt']> = (attempt) => {
+    this.metrics?.observeRequest(attempt.status, attempt.ms);
+    this.options.onCyrexaAttempt?.(attempt);
+  };
+
   get cyrexa(): CyrexaClient {
     return this.once('cyrexa', () => {
       const c = need(this.config.cyrexa, 'cyrexa');
       return new (this.adapter('client').CyrexaClient)({
         baseUrl: c.baseUrl,
         tenantId: c.tenantId,
-        tokens: this.adapter('tokens').createTokenProvider(c.auth, { timeoutMs: c.timeoutMs, secrets: this.secrets, maxRetryAfterMs: c.maxRetryAfterMs }),
+        tokens: this.cyrexaTokens,
         tokenHeader: c.tokenHeader,
         timeoutMs: c.timeoutMs,
         maxRetryAfterMs: c.maxRetryAfterMs,
         backoffBaseMs: c.retryBaseMs,
         secrets: this.secrets,
-        rateLimiter: new (this.adapter('rateLimit').RedisRateLimiter)(this.redis, `${this.queuePrefix}:cyrexa-rate`, c.maxRps, c.timeoutMs),
-        onAttempt: (attempt) => {
-          this.metrics?.observeRequest(attempt.status, attempt.ms);
-          this.options.onCyrexaAttempt?.(attempt);
-        },
+        rateLimiter: this.cyrexaRateLimiter,
+        onAttempt: this.onCyrexaAttempt,
       });
+    });
+  }
+
+  /**
+   * Customers' names for alert emails (getDetailsById), with the Cyrexa and Redis sections only:
+   * a command without them (`alerts flush`) sends emails with customer ids alone.
+   */
+  get customerNames(): CustomerNames | undefined {
+    const c = this.config.cyrexa;
+    if (!c || !this.config.redis || !this.config.mail) return undefined;
+    return this.once('customer-names', () => {
+      const details = new (this.adapter('details').CustomerDetailsClient)({
+        baseUrl: c.baseUrl,
+        tenantId: c.tenantId,
+        tokens: this.cyrexaTokens,
+        tokenHeader: c.tokenHeader,
+        timeoutMs: c.timeoutMs,
+        secrets: this.secrets,
+        rateLimiter: this.cyrexaRateLimiter,
+        onAttempt: this.onCyrexaAttempt,
+      });
+      return new (this.adapter('names').CachedCustomerNames)((id, signal) => details.customerName(id, signal), this.log);
     });
   }
 
@@ -237,8 +282,17 @@ export class App {
         limit: pLimit(scan.checkConcurrency),
         observer: this.metrics,
         leaseMs: scan.leaseMs,
+        onCustomerChecked: (checked) => {
+          for (const listener of this.checkListeners) listener(checked);
+        },
       };
     });
+  }
+
+  /** Tells `listener` of every customer check of this process as it ends; returns how to stop. */
+  onCustomerChecked(listener: (checked: CustomerChecked) => void): () => void {
+    this.checkListeners.add(listener);
+    return () => this.checkListeners.delete(listener);
   }
 
   /** Operations alerts through the outbox, one per incident. */
@@ -288,6 +342,9 @@ export class App {
           batchSeconds: m.batchSeconds,
           leaseMs: m.leaseSeconds * 1000,
           retry: { baseMs: m.retryBaseSeconds * 1000, maxMs: m.retryMaxSeconds * 1000 },
+          names: this.customerNames,
+          customerUrlTemplate: m.customerUrlTemplate,
+          instructions: m.instructions,
         },
         this.log,
       );

@@ -1,10 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { watchOutput } from './commands/output.js';
 import type { SandboxCommandOptions } from './commands/sandbox.js';
 
 // argv → one command → exit code. Nothing else. Each command's module is loaded only when it
 // runs, so that `--help` or `track add` does not load the queue, HTTP and mail libraries.
 
 const EXIT_USAGE = 2;
+
+/** package.json's version: next to dist/ in a checkout and in the container. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 function int(min: number, max: number) {
   return (value: string): number => {
@@ -17,6 +24,7 @@ function int(min: number, max: number) {
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('kyc-monitor')
     .description('Watches KYC/KYB documents on the Cyrexa API and emails the compliance team when one becomes expired or declined.')
+    .version(version(), '-V, --version', 'the version of kyc-monitor')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
@@ -75,7 +83,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--latency-ms <n>', 'delay before each answer').argParser(int(0, 600_000)).default(0))
     .addOption(new Option('--seed <n>', 'seed of the generated data').argParser(int(0, 2 ** 31 - 1)).default(1))
     .addOption(new Option('--epoch-seconds <n>', 'statuses move on every this many seconds').argParser(int(1, 86_400)).default(60))
-    .addOption(new Option('--rate-limit <n>', 'most getDocuments requests a second; more get 429').argParser(int(1, 1_000_000)))
+    .addOption(new Option('--rate-limit <n>', 'most API requests a second (getDocuments and getDetailsById); more get 429').argParser(int(1, 1_000_000)))
     .option('--tenant-id <id>', 'tenantId header to require (default sandbox-tenant)')
     .option('--access-token <token>', 'bearer token to require (default: any)')
     .option('--token <token>', 'token header to require (default: any)')
@@ -85,11 +93,50 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/** The command at `path` (`['track', 'add']`), if there is one. */
+function findCommand(program: Command, path: readonly string[]): Command | undefined {
+  let command: Command | undefined = program;
+  for (const name of path) command = command?.commands.find((c) => c.name() === name);
+  return command;
+}
+
+/**
+ * Adds to each command's --help the environment variables it reads, from the configuration
+ * sections it loads (commands/sections.ts) as the parser itself reads them. Loaded only when
+ * help is asked for: the parser's libraries are not needed to show the program's usage.
+ */
+async function addEnvironmentHelp(program: Command): Promise<void> {
+  const [{ COMMAND_SECTIONS }, { configVariables }] = await Promise.all([import('./commands/sections.js'), import('./config.js')]);
+  for (const [path, sections] of Object.entries(COMMAND_SECTIONS)) {
+    const lines = configVariables(sections).map(({ section, variables }) => wrap(`  ${section.padEnd(9)} `, variables));
+    findCommand(program, path.split(' '))?.addHelpText('after', `\nEnvironment variables read (NAME[_FILE]: also as a file holding the value):\n${lines.join('\n')}\n`);
+  }
+  findCommand(program, ['sandbox'])?.addHelpText('after', '\nEnvironment variables read: none (the options above configure it).\n');
+}
+
+/** `lead` then the words separated by commas, in lines of at most 100 columns indented under the first. */
+function wrap(lead: string, words: readonly string[]): string {
+  const lines = [lead];
+  for (const [i, word] of words.entries()) {
+    const piece = i < words.length - 1 ? `${word}, ` : word;
+    const last = lines.length - 1;
+    if ((lines[last] ?? '').length + piece.trimEnd().length > 100 && (lines[last] ?? '').trim() !== '') lines.push(' '.repeat(lead.length));
+    lines[lines.length - 1] += piece;
+  }
+  return lines.map((l) => l.trimEnd()).join('\n');
+}
+
+function asksForHelp(argv: readonly string[]): boolean {
+  return argv.slice(2).some((arg) => arg === '--help' || arg === '-h' || arg === 'help');
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  watchOutput();
   let code = 0;
   const program = buildProgram((c) => {
     code = c;
   });
+  if (asksForHelp(argv)) await addEnvironmentHelp(program);
   try {
     if (argv.length <= 2) {
       program.outputHelp();

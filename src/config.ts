@@ -59,6 +59,10 @@ export interface MailConfig {
   /** Retry backoff of alerts refused for now: base × 2^attempts, at most max. */
   retryBaseSeconds: number;
   retryMaxSeconds: number;
+  /** Where a customer is shown in the team's own tools: `{id}` stands for the percent-encoded id (CUSTOMER_URL_TEMPLATE). */
+  customerUrlTemplate: string | undefined;
+  /** The team's own "what to do" paragraph in every alert email (ALERT_INSTRUCTIONS). */
+  instructions: string | undefined;
 }
 export interface HttpConfig {
   port: number;
@@ -130,12 +134,18 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 class Reader {
   readonly problems: string[] = [];
   readonly secrets = new Set<string>();
+  /** Every variable read, by section, with whether it may be given as `<NAME>_FILE` (--help lists them). */
+  readonly variables = new Map<string, Map<string, boolean>>();
+  section = 'general';
   constructor(private readonly env: Env) {}
 
   raw(name: string): string | undefined {
     const direct = this.env[name];
     const fileVar = `${name}_FILE`;
-    const file = SECRET_NAMES.has(name) || name.endsWith('_TOKEN') || name.endsWith('_SECRET') ? this.env[fileVar] : undefined;
+    const fromFile = SECRET_NAMES.has(name) || name.endsWith('_TOKEN') || name.endsWith('_SECRET');
+    const read = this.variables.get(this.section) ?? new Map<string, boolean>();
+    this.variables.set(this.section, read.set(name, fromFile));
+    const file = fromFile ? this.env[fileVar] : undefined;
     let value: string | undefined;
     if (file !== undefined && file !== '') {
       if (direct !== undefined && direct !== '') {
@@ -358,7 +368,37 @@ function parseMail(r: Reader): MailConfig {
     leaseSeconds: r.int('ALERT_LEASE_SECONDS', DEFAULTS.ALERT_LEASE_SECONDS, 2, 3_600),
     retryBaseSeconds,
     retryMaxSeconds,
+    customerUrlTemplate: parseCustomerUrlTemplate(r),
+    instructions: parseInstructions(r),
   };
+}
+
+/** Longest ALERT_INSTRUCTIONS: a paragraph or two, not a manual. */
+export const MAX_INSTRUCTIONS_LENGTH = 2_000;
+
+function parseCustomerUrlTemplate(r: Reader): string | undefined {
+  const template = r.string('CUSTOMER_URL_TEMPLATE')?.trim();
+  if (template === undefined || template === '') return undefined;
+  if (!template.includes('{id}')) {
+    r.problems.push(`CUSTOMER_URL_TEMPLATE must contain {id}, which stands for the customer id (got "${template}")`);
+    return undefined;
+  }
+  try {
+    const url = new URL(template.replaceAll('{id}', 'cust-1'));
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') r.problems.push(`CUSTOMER_URL_TEMPLATE must be an http or https URL (got ${url.protocol.replace(':', '')}:)`);
+  } catch {
+    r.problems.push(`CUSTOMER_URL_TEMPLATE is not a valid URL with {id} in it (got "${template}")`);
+  }
+  return template;
+}
+
+function parseInstructions(r: Reader): string | undefined {
+  const text = r.string('ALERT_INSTRUCTIONS')?.replace(/\r\n?/g, '\n').trim();
+  if (text === undefined || text === '') return undefined;
+  if (text.length > MAX_INSTRUCTIONS_LENGTH) r.problems.push(`ALERT_INSTRUCTIONS is ${text.length} characters long: at most ${MAX_INSTRUCTIONS_LENGTH}`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(text)) r.problems.push('ALERT_INSTRUCTIONS may hold text and line breaks only, no control characters');
+  return text;
 }
 
 /**
@@ -367,24 +407,50 @@ function parseMail(r: Reader): MailConfig {
  */
 export function parseConfig<S extends Section>(env: Env, sections: readonly S[]): ConfigFor<S> {
   const r = new Reader(env);
+  const config = readSections(r, sections);
+  if (r.problems.length > 0) throw new ConfigError([...new Set(r.problems)]);
+  config.secrets = [...r.secrets].filter((s) => s.length >= 4);
+  return Object.freeze(config) as ConfigFor<S>;
+}
+
+function readSections(r: Reader, sections: readonly Section[]): Partial<Config> {
   const wanted = new Set<Section>(sections);
   const logLevel = (r.string('LOG_LEVEL', DEFAULTS.LOG_LEVEL) ?? DEFAULTS.LOG_LEVEL).toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) r.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   const config: Partial<Config> = { logLevel };
-  if (wanted.has('database')) config.database = { url: r.url('DATABASE_URL', DEFAULTS.DATABASE_URL, ['postgresql:', 'postgres:'], true) };
-  if (wanted.has('redis')) {
+  const enter = (name: Section) => {
+    r.section = name;
+    return wanted.has(name);
+  };
+  if (enter('database')) config.database = { url: r.url('DATABASE_URL', DEFAULTS.DATABASE_URL, ['postgresql:', 'postgres:'], true) };
+  if (enter('redis')) {
     const queuePrefix = r.string('QUEUE_PREFIX', DEFAULTS.QUEUE_PREFIX) ?? DEFAULTS.QUEUE_PREFIX;
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(queuePrefix)) r.problems.push(`QUEUE_PREFIX may hold only letters, digits and _ . : - (got "${queuePrefix}")`);
     config.redis = { url: r.url('REDIS_URL', DEFAULTS.REDIS_URL, ['redis:', 'rediss:'], true), queuePrefix };
   }
-  if (wanted.has('cyrexa')) config.cyrexa = parseCyrexa(r);
-  if (wanted.has('scan')) config.scan = parseScan(r);
-  if (wanted.has('rules')) config.rules = parseRules(r);
-  if (wanted.has('mail')) config.mail = parseMail(r);
-  if (wanted.has('http')) config.http = { port: r.int('HTTP_PORT', DEFAULTS.HTTP_PORT, 0, 65_535) };
-  if (r.problems.length > 0) throw new ConfigError([...new Set(r.problems)]);
-  config.secrets = [...r.secrets].filter((s) => s.length >= 4);
-  return Object.freeze(config) as ConfigFor<S>;
+  if (enter('cyrexa')) config.cyrexa = parseCyrexa(r);
+  if (enter('scan')) config.scan = parseScan(r);
+  if (enter('rules')) config.rules = parseRules(r);
+  if (enter('mail')) config.mail = parseMail(r);
+  if (enter('http')) config.http = { port: r.int('HTTP_PORT', DEFAULTS.HTTP_PORT, 0, 65_535) };
+  return config;
+}
+
+export interface SectionVariables {
+  /** A configuration section, or `general` (LOG_LEVEL). */
+  section: string;
+  /** Each with `[_FILE]` when it may be given as a file. */
+  variables: string[];
+}
+
+/**
+ * The environment variables the given sections read, found by running the parser itself on an
+ * empty environment: the one list there is, so that --help cannot drift from what is read.
+ */
+export function configVariables(sections: readonly Section[]): SectionVariables[] {
+  const r = new Reader({});
+  readSections(r, sections);
+  return [...r.variables].map(([section, names]) => ({ section, variables: [...names].map(([name, file]) => (file ? `${name}[_FILE]` : name)) }));
 }
 
 /** The environment of this process: the one place outside tests that touches process.env. */

@@ -29,6 +29,15 @@ export interface CheckDependencies {
   leaseMs: number;
   maxDocumentsLoaded?: number;
   maxDocumentsPerWrite?: number;
+  /** Told of each customer as its check ends, before it is written (the `scan` command's progress bar). */
+  onCustomerChecked?: (checked: CustomerChecked) => void;
+}
+
+export interface CustomerChecked {
+  customerId: string;
+  outcome: 'unchanged' | 'changed' | 'failed' | 'skipped';
+  /** Why a check failed (ports.ts failureReason). */
+  reason?: string;
 }
 
 export interface Batch {
@@ -91,8 +100,10 @@ export async function checkBatch(deps: CheckDependencies, batch: Batch, signal?:
     if (result === null) {
       outcome.skipped++;
       deps.observer?.observeCheck('skipped');
+      deps.onCustomerChecked?.({ customerId: state.customerId, outcome: 'skipped' });
       return;
     }
+    deps.onCustomerChecked?.({ customerId: result.customerId, outcome: result.kind, ...(result.kind === 'failed' ? { reason: result.reason } : {}) });
     pending.push(result);
     pendingDocuments += result.kind === 'changed' ? result.diff.next.length + result.diff.removed.length + result.diff.changes.length : 1;
     if (pendingDocuments >= maxPerWrite) await write(false);

@@ -1,8 +1,9 @@
 import { testEmail } from '../domain/ops-alerts.js';
 import { CommandError, EXIT_FAILURE, EXIT_OK, runCommand } from './context.js';
+import { COMMAND_SECTIONS } from './sections.js';
 
 export function alertsFlush(options: { json?: boolean }): Promise<number> {
-  return runCommand(['database', 'mail'], async ({ app, out }) => {
+  return runCommand(COMMAND_SECTIONS['alerts flush'], async ({ app, out }) => {
     // A person asking for delivery now: every pending alert, whatever its backoff or batch window.
     const report = await app.delivery.deliver({ force: true });
     const pending = (await app.outbox.counts()).pending;
@@ -18,7 +19,7 @@ export function alertsFlush(options: { json?: boolean }): Promise<number> {
 }
 
 export function alertsTest(): Promise<number> {
-  return runCommand(['mail'], async ({ app, out, config }) => {
+  return runCommand(COMMAND_SECTIONS['alerts test'], async ({ app, out, config }) => {
     const email = testEmail(config.mail.to, new Date());
     const result = await app.mailer.send({ from: config.mail.from, to: config.mail.to, subject: email.subject, text: `${email.body}\n\n-- kyc-monitor\n` });
     const notReached = result.recipients.flatMap((r) => (r.status === 'sent' ? [] : [`${r.recipient}: ${r.error}`]));

@@ -1,10 +1,12 @@
 import { customerIdProblem, displayId } from '../domain/customer-id.js';
 import { ConfigError, parseConfig, processEnv, type ConfigFor, type Section } from '../config.js';
 import { App } from '../app.js';
-import { createLogger, errorMessage, type Logger } from '../logger.js';
-import { printable } from '../domain/text.js';
+import { createLogger, errorMessage, LogOutput, type Logger } from '../logger.js';
 import { Secrets } from '../secrets.js';
 import { pendingMigrations } from '../store/migrations.js';
+import { outputClosed, writeErr, writeOut } from './output.js';
+
+export { writeErr, writeOut, writeRaw } from './output.js';
 
 // What every command shares: configuration for just the sections it needs, a logger, the
 // composition root, and the mapping of failures to exit codes (SPEC §3).
@@ -25,6 +27,8 @@ export interface CommandContext<S extends Section> {
   config: ConfigFor<S>;
   app: App;
   log: Logger;
+  /** Where the log's lines go (stderr), for a command that draws on the terminal. */
+  logOutput: LogOutput;
   /** Writes to stdout (the --json document, human output). */
   out: (text: string) => void;
   signal: AbortSignal;
@@ -33,20 +37,6 @@ export interface CommandContext<S extends Section> {
 export interface RunOptions {
   /** Refuse to run on a database with unapplied migrations (every command but migrate and worker). */
   requireMigrated?: boolean;
-}
-
-/**
- * Every command's output goes through here: text from outside (document fields, API errors)
- * must not drive the terminal. `printable` keeps a JSON document exact (its escapes are JSON's).
- */
-export function writeOut(text: string): void {
-  const safe = printable(text);
-  process.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
-}
-
-/** One `kyc-monitor: …` line on stderr, neutralised like writeOut. */
-export function writeErr(line: string): void {
-  process.stderr.write(`kyc-monitor: ${printable(line)}\n`);
 }
 
 /** Loads configuration, runs `fn`, closes everything, and returns the exit code. */
@@ -66,23 +56,30 @@ export async function runCommand<S extends Section>(
     throw error;
   }
   const secrets = new Secrets(config.secrets);
-  const log = createLogger(config.logLevel, secrets);
+  const logOutput = new LogOutput();
+  const log = createLogger(config.logLevel, secrets, logOutput);
   const scrub = (text: string) => secrets.scrub(text);
   const app = new App(config, log, { secrets });
   const controller = new AbortController();
   const onSignal = () => controller.abort(new CommandError('interrupted', EXIT_FAILURE));
+  // The reader of stdout going away (`| head`) stops the command too.
+  const signal = AbortSignal.any([controller.signal, outputClosed]);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
     if (options.requireMigrated && 'database' in config) {
       const pending = await pendingMigrations((config as ConfigFor<'database'>).database.url).catch((error: unknown) => {
+        // What a newcomer meets first: `migrate` creates the database.
+        if ((error as { code?: string }).code === UNDEFINED_DATABASE) throw new CommandError(`${errorMessage(error).split('\n')[0] ?? 'the database does not exist'}: run \`kyc-monitor migrate\` first (it creates the database)`);
         throw new CommandError(`database unreachable: ${describeDbError(error)}`);
       });
       if (pending.length) throw new CommandError(`the database lacks ${pending.length} migration(s): run \`kyc-monitor migrate\` first`);
     }
     await app.load();
-    return await fn({ config, app, log, out: writeOut, signal: controller.signal });
+    return await fn({ config, app, log, logOutput, out: writeOut, signal });
   } catch (error) {
+    // Cut short because no one reads the output any more: not a failure.
+    if (outputClosed.aborted) return EXIT_OK;
     const code = error instanceof CommandError ? error.exitCode : EXIT_FAILURE;
     const message = error instanceof CommandError ? error.message : describeFailure(error);
     writeErr(scrub(message));
@@ -94,6 +91,9 @@ export async function runCommand<S extends Section>(
     await app.close();
   }
 }
+
+/** Postgres's SQLSTATE for "database does not exist". */
+const UNDEFINED_DATABASE = '3D000';
 
 function describeDbError(error: unknown): string {
   const code = (error as { code?: string }).code;

@@ -1,10 +1,11 @@
 import { displayId } from '../domain/customer-id.js';
 import { CommandError, EXIT_OK, rejectInvalidIds, runCommand } from './context.js';
+import { COMMAND_SECTIONS } from './sections.js';
 
 export async function historyCommand(customerId: string, options: { json?: boolean; limit?: number }): Promise<number> {
   const invalid = rejectInvalidIds([customerId]);
   if (invalid !== null) return invalid;
-  return runCommand(['database'], async ({ app, out }) => {
+  return runCommand(COMMAND_SECTIONS.history, async ({ app, out }) => {
     const events = await app.events.history(customerId, options.limit ?? 1000);
     if (events.length === 0 && !(await app.customers.exists(customerId))) {
       throw new CommandError(`customer ${displayId(customerId)} was never tracked`);

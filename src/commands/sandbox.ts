@@ -1,5 +1,6 @@
 import { Sandbox } from '../sandbox/server.js';
-import { EXIT_OK, writeOut } from './context.js';
+import { EXIT_FAILURE, EXIT_OK, writeErr, writeOut } from './context.js';
+import { programPath } from './output.js';
 
 export interface SandboxCommandOptions {
   port: number;
@@ -14,27 +15,56 @@ export interface SandboxCommandOptions {
   rateLimit?: number;
 }
 
+/** A listen failure as one line naming the port and the option that changes it. */
+function listenProblem(error: NodeJS.ErrnoException, options: SandboxCommandOptions): string | null {
+  const where = `port ${options.port} on ${options.host}`;
+  if (error.code === 'EADDRINUSE') return `${where} is in use: choose another with --port`;
+  if (error.code === 'EACCES') return `${where} needs privileges this user lacks: choose a port above 1023 with --port`;
+  if (error.code === 'EADDRNOTAVAIL') return `${options.host} is not an address of this machine: choose another with --host`;
+  return null;
+}
+
 export async function sandboxCommand(options: SandboxCommandOptions): Promise<number> {
-  const sandbox = await new Sandbox({
-    port: options.port,
-    host: options.host,
-    customers: options.customers,
-    latencyMs: options.latencyMs,
-    seed: options.seed,
-    epochMs: options.epochSeconds * 1000,
-    ...(options.tenantId ? { tenantId: options.tenantId } : {}),
-    ...(options.accessToken ? { accessToken: options.accessToken } : {}),
-    ...(options.token ? { tokenHeader: options.token } : {}),
-    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
-  }).start();
+  let sandbox: Sandbox;
+  try {
+    sandbox = await new Sandbox({
+      port: options.port,
+      host: options.host,
+      customers: options.customers,
+      latencyMs: options.latencyMs,
+      seed: options.seed,
+      epochMs: options.epochSeconds * 1000,
+      ...(options.tenantId ? { tenantId: options.tenantId } : {}),
+      ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+      ...(options.token ? { tokenHeader: options.token } : {}),
+      ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+    }).start();
+  } catch (error) {
+    const problem = listenProblem(error as NodeJS.ErrnoException, options);
+    if (problem === null) throw error;
+    writeErr(problem);
+    return EXIT_FAILURE;
+  }
+  const program = programPath();
+  // The credentials to export: the ones the sandbox was told to require (named, never printed), or any.
+  const exports = [
+    `CYREXA_BASE_URL=${sandbox.url}`,
+    `CYREXA_TENANT_ID=${sandbox.options.tenantId}`,
+    `CYREXA_ACCESS_TOKEN=${options.accessToken ? '"<the --access-token value>"' : 'sandbox-token'}`,
+    ...(options.token ? ['CYREXA_TOKEN="<the --token value>"'] : []),
+  ];
   writeOut(
     [
-      `Cyrexa sandbox listening on ${sandbox.url}`,
+      `Cyrexa sandbox listening on ${sandbox.url} (Ctrl-C stops it)`,
       `  ${options.customers} generated customers (cust-000001 …), statuses move every ${options.epochSeconds} s`,
-      `  tenant id: ${sandbox.options.tenantId}; any non-empty bearer token and token header are accepted unless set`,
-      ...(options.rateLimit !== undefined ? [`  at most ${options.rateLimit} getDocuments requests a second; more get 429 (Retry-After: 1)`] : []),
-      `  CYREXA_BASE_URL=${sandbox.url}`,
-      `  customer ids: curl ${sandbox.url}/_sandbox/customers | kyc-monitor track import -`,
+      `  tenant id: ${sandbox.options.tenantId}; bearer token: ${options.accessToken ? 'the --access-token value' : 'any'}; token header: ${options.token ? 'the --token value' : 'any'}`,
+      ...(options.rateLimit !== undefined ? [`  at most ${options.rateLimit} API requests a second; more get 429 (Retry-After: 1)`] : []),
+      '',
+      'Point kyc-monitor at it (from this directory, in another terminal):',
+      `  export ${exports.join(' ')}`,
+      `  ${program} migrate`,
+      `  curl -s ${sandbox.url}/_sandbox/customers | ${program} track import -`,
+      `  ${program} scan      # with ALERT_TO and SMTP_URL set too (README)`,
     ].join('\n'),
   );
   await new Promise<void>((resolve) => {

@@ -1,7 +1,8 @@
 import { EXIT_OK, runCommand } from './context.js';
+import { COMMAND_SECTIONS } from './sections.js';
 
 export function statusCommand(options: { json?: boolean }): Promise<number> {
-  return runCommand(['database'], async ({ app, out }) => {
+  return runCommand(COMMAND_SECTIONS.status, async ({ app, out }) => {
     const [scans, tracked, failingCount, failing, counts, failedAlerts, refusedCount, refused] = await Promise.all([
       app.scans.recent(5),
       app.customers.countActive(),

@@ -3,14 +3,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { CommandError, EXIT_OK, EXIT_USAGE, rejectInvalidIds, runCommand, writeErr } from './context.js';
+import { displayId } from '../domain/customer-id.js';
+import { CommandError, EXIT_OK, EXIT_USAGE, rejectInvalidIds, runCommand, writeErr, writeRaw } from './context.js';
+import { COMMAND_SECTIONS } from './sections.js';
 
 // track add / remove / list / import.
+
+/** Ids named one by one in a message; more are counted. */
+const MAX_LISTED = 20;
 
 export async function trackAdd(ids: string[]): Promise<number> {
   const invalid = rejectInvalidIds(ids);
   if (invalid !== null) return invalid;
-  return runCommand(['database'], async ({ app, out }) => {
+  return runCommand(COMMAND_SECTIONS['track add'], async ({ app, out }) => {
     const added = await app.customers.add(ids);
     out(`tracking ${added} new customer(s); ${new Set(ids).size - added} already tracked`);
     return EXIT_OK;
@@ -20,21 +25,27 @@ export async function trackAdd(ids: string[]): Promise<number> {
 export async function trackRemove(ids: string[]): Promise<number> {
   const invalid = rejectInvalidIds(ids);
   if (invalid !== null) return invalid;
-  return runCommand(['database'], async ({ app, out }) => {
-    const removed = await app.customers.remove(ids);
-    out(`stopped tracking ${removed} customer(s); their history is kept`);
+  return runCommand(COMMAND_SECTIONS['track remove'], async ({ app, out }) => {
+    const removed = new Set(await app.customers.remove(ids));
+    const notTracked = [...new Set(ids)].filter((id) => !removed.has(id));
+    const lines = [`stopped tracking ${removed.size} customer(s)${removed.size ? '; their history is kept' : ''}`];
+    for (const id of notTracked.slice(0, MAX_LISTED)) lines.push(`${displayId(id)} was not tracked`);
+    if (notTracked.length > MAX_LISTED) lines.push(`… and ${notTracked.length - MAX_LISTED} more were not tracked`);
+    out(lines.join('\n'));
     return EXIT_OK;
   }, { requireMigrated: true });
 }
 
 export function trackList(options: { json?: boolean; failing?: boolean; all?: boolean }): Promise<number> {
-  return runCommand(['database'], async ({ app, out }) => {
-    const write = (text: string) => process.stdout.write(text);
+  return runCommand(COMMAND_SECTIONS['track list'], async ({ app, out, signal }) => {
+    const write = writeRaw;
     let after: string | null = null;
     let first = true;
     if (options.json) write('[');
     else out(`${'CUSTOMER'.padEnd(30)} ${'LAST CHECK'.padEnd(24)} ${'OUTCOME'.padEnd(8)} ERROR`);
     for (;;) {
+      // Stops paging once no one reads the list (`| head`).
+      signal.throwIfAborted();
       const page = await app.customers.list({ after, limit: 1000, failingOnly: options.failing ?? false, includeInactive: options.all ?? false });
       for (const c of page) {
         if (options.json) {
@@ -64,7 +75,7 @@ export function trackList(options: { json?: boolean; failing?: boolean; all?: bo
 export async function trackImport(source: string, options: { skipInvalid?: boolean }): Promise<number> {
   // The reader (and csv-parse) only for import: add, remove and list start without them.
   const { ImportRefused, readIds } = await import('../import/read-ids.js');
-  return runCommand(['database'], async ({ app, out }) => {
+  return runCommand(COMMAND_SECTIONS['track import'], async ({ app, out }) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'kyc-import-'));
     try {
       const input = source === '-' ? process.stdin : createReadStream(source);

@@ -1,17 +1,17 @@
 import { batchesInFlight } from '../app.js';
-import { ALL_SECTIONS } from '../config.js';
+import { COMMAND_SECTIONS } from './sections.js';
 import { startHttpServer } from '../http/server.js';
 import { WorkerRuntime } from '../runtime/worker-runtime.js';
 import { recoverLostQueues } from '../schedule/recovery.js';
 import { startQueueWorkers } from '../schedule/workers.js';
 import { isOverdue, missedTick } from '../domain/schedule.js';
 import { migrate, pendingMigrations } from '../store/migrations.js';
-import { EXIT_OK, runCommand } from './context.js';
+import { CommandError, EXIT_OK, runCommand } from './context.js';
 
 // `worker`: builds the runtime's functions from the App and runs it until SIGTERM/SIGINT.
 
 export function workerCommand(): Promise<number> {
-  return runCommand(ALL_SECTIONS, async ({ app, config, log, signal }) => {
+  return runCommand(COMMAND_SECTIONS.worker, async ({ app, config, log, signal }) => {
     const schedule = config.scan.schedule;
     const metrics = app.metrics;
     if (!metrics) throw new Error('internal: the worker loads the http section, and with it the metrics');
@@ -86,7 +86,12 @@ export function workerCommand(): Promise<number> {
             },
             metrics.registry,
             log,
-          );
+          ).catch((error: unknown) => {
+            if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+              throw new CommandError(`HTTP_PORT ${config.http.port} is in use: set HTTP_PORT to a free port (0 turns the HTTP server off)`);
+            }
+            throw error;
+          });
         },
         close: (deadline) => app.close(deadline),
       },

@@ -1,4 +1,5 @@
 import { renderAlertEmail, type AlertView } from '../domain/alert-email.js';
+import type { CustomerNames } from './customer-names.js';
 import type { AlertRoutes } from '../domain/recipients.js';
 import { errorMessage, type Logger } from '../logger.js';
 import type { Claim, OutboxAlert, OutboxStore, RecipientOutcome } from '../outbox/store.js';
@@ -25,7 +26,18 @@ export interface DeliveryOptions {
   leaseMs: number;
   /** Backoff of alerts refused for now (ALERT_RETRY_BASE_SECONDS, ALERT_RETRY_MAX_SECONDS). */
   retry: RetryPolicy;
+  /** Customers' names for document alert emails; without it (no Cyrexa settings) the emails show ids. */
+  names?: CustomerNames | undefined;
+  /** Longest wait for names, per email (default NAME_LOOKUP_MS). */
+  nameLookupMs?: number;
+  /** CUSTOMER_URL_TEMPLATE. */
+  customerUrlTemplate?: string | undefined;
+  /** ALERT_INSTRUCTIONS. */
+  instructions?: string | undefined;
 }
+
+/** How long an email may wait for its customers' names: a name is a nicety, the email is the job. */
+export const NAME_LOOKUP_MS = 3_000;
 
 export interface DeliveryReport {
   /** Messages the SMTP server accepted. */
@@ -43,7 +55,15 @@ export interface DeliveryReport {
   /** Recipients refused for good (5xx) in this pass. */
   recipientsRefused: string[];
   authenticationFailed: boolean;
+  /**
+   * Why emails of this pass were not accepted, each once, the first few: the mail server's
+   * words or the connection's failure, scrubbed (`scan` names the cause in its summary).
+   */
+  errors: string[];
 }
+
+/** Distinct reasons kept in a report. */
+const MAX_REPORTED_ERRORS = 3;
 
 export interface DeliverOptions {
   /** A person asking for delivery now: every pending alert, whatever its backoff or batch window. */
@@ -67,7 +87,7 @@ export function sendBudgetMs(leaseMs: number): number {
 }
 
 function emptyReport(): DeliveryReport {
-  return { emailsSent: 0, alertsSent: 0, alertsRetrying: 0, alertsFailed: 0, alertsWaiting: 0, alertsDeferred: 0, recipientsRefused: [], authenticationFailed: false };
+  return { emailsSent: 0, alertsSent: 0, alertsRetrying: 0, alertsFailed: 0, alertsWaiting: 0, alertsDeferred: 0, recipientsRefused: [], authenticationFailed: false, errors: [] };
 }
 
 function toOutcome(result: RecipientResult): RecipientOutcome {
@@ -161,10 +181,17 @@ export class AlertDelivery {
     return alerts;
   }
 
+  /** The names that can be had within a short bound (never past the send's own deadline). */
+  private async customerNames(alerts: readonly OutboxAlert[], signal: AbortSignal): Promise<ReadonlyMap<string, string>> {
+    const ids = alerts.flatMap((a) => (a.customerId === null ? [] : [a.customerId]));
+    if (!this.options.names || ids.length === 0) return new Map();
+    return this.options.names.lookup(ids, AbortSignal.any([signal, AbortSignal.timeout(this.options.nameLookupMs ?? NAME_LOOKUP_MS)]));
+  }
+
   private async sendChunk(token: string, alerts: readonly OutboxAlert[], recipients: readonly string[], signal: AbortSignal, report: DeliveryReport): Promise<void> {
     let result: SendResult;
     try {
-      result = await this.mailer.send(this.compose(alerts, recipients), { signal });
+      result = await this.mailer.send(await this.compose(alerts, recipients, signal), { signal });
     } catch (error) {
       // Not the server's answer (a rendering fault): kept for a later attempt, the reason recorded.
       const text = `not sent: ${errorMessage(error)}`.slice(0, 300);
@@ -189,6 +216,8 @@ export class AlertDelivery {
       else report.alertsRetrying++;
     }
     report.emailsSent += result.messages;
+    const why = result.failure?.error ?? summarize(notSent, result.recipients.length);
+    if (why !== null && !report.errors.includes(why) && report.errors.length < MAX_REPORTED_ERRORS) report.errors.push(why);
 
     const context = { alerts: alerts.length, kind: alerts[0]?.kind, recipients: recipients.length };
     if (sent.length > 0) {
@@ -216,11 +245,12 @@ export class AlertDelivery {
     }
   }
 
-  private compose(alerts: readonly OutboxAlert[], to: readonly string[]): OutgoingEmail {
+  private async compose(alerts: readonly OutboxAlert[], to: readonly string[], signal: AbortSignal): Promise<OutgoingEmail> {
     const first = alerts[0];
     if (first?.kind === 'ops') {
       return { from: this.options.from, to, subject: first.subject ?? 'kyc-monitor operations alert', text: `${first.body ?? ''}\n\n-- kyc-monitor\n` };
     }
+    const names = await this.customerNames(alerts, signal);
     const views: AlertView[] = alerts.map((a) => ({
       detectedAt: a.detectedAt,
       customerId: a.customerId ?? '',
@@ -231,8 +261,9 @@ export class AlertDelivery {
       newStatus: a.newStatus ?? '',
       verificationResponse: a.verificationResponse,
       baseline: a.baseline,
+      customerName: a.customerId === null ? null : (names.get(a.customerId) ?? null),
     }));
-    const email = renderAlertEmail(views, this.now());
+    const email = renderAlertEmail(views, this.now(), { customerUrlTemplate: this.options.customerUrlTemplate, instructions: this.options.instructions });
     return { from: this.options.from, to, subject: email.subject, text: email.text, html: email.html, attachments: [email.attachment] };
   }
 }

@@ -21,6 +21,27 @@ import {
 
 export interface AlertView extends AlertFacts {
   verificationResponse: string | null;
+  /** The customer's name from Cyrexa, when it could be had at render time. */
+  customerName?: string | null;
+}
+
+/** What the team configured for its emails (CUSTOMER_URL_TEMPLATE, ALERT_INSTRUCTIONS). */
+export interface RenderOptions {
+  /** `{id}` stands for the percent-encoded customer id. */
+  customerUrlTemplate?: string | undefined;
+  /** The team's own "what to do" paragraph, plain text. */
+  instructions?: string | undefined;
+}
+
+/** The customer's page in the team's own tools. */
+export function customerUrl(template: string, customerId: string): string {
+  return template.replaceAll('{id}', encodeURIComponent(customerId));
+}
+
+/** `Acme Ltd (cust-10)`, or the id alone. */
+function customerWords(a: AlertView): string {
+  const name = a.customerName ? oneLine(a.customerName) : '';
+  return name ? `${name} (${oneLine(a.customerId)})` : oneLine(a.customerId);
 }
 
 export interface RenderedEmail {
@@ -91,9 +112,13 @@ function sectionTitle(section: StatusSection<AlertView>): string {
   return `${section.heading} (${section.alerts.length})`;
 }
 
-export function renderText(alerts: readonly AlertView[], csvName: string): string {
+const INSTRUCTIONS_HEADING = 'What to do';
+
+export function renderText(alerts: readonly AlertView[], csvName: string, options: RenderOptions = {}): string {
+  const template = options.customerUrlTemplate;
   const entry = (a: AlertView) => [
-    `- Customer ${oneLine(a.customerId)}`,
+    `- Customer ${customerWords(a)}`,
+    ...(template ? [`  Customer page: ${customerUrl(template, a.customerId)}`] : []),
     `  Document: ${documentTypeWords(a.documentType)} "${oneLine(a.documentName)}" (${oneLine(a.purpose)})`,
     `  What happened: ${whatHappenedText(a)}`,
     ...(a.verificationResponse ? [`  Verification response: ${oneLine(a.verificationResponse)}`] : []),
@@ -104,6 +129,7 @@ export function renderText(alerts: readonly AlertView[], csvName: string): strin
     introduction(alerts),
     `The attached CSV (${csvName}) lists the same documents, with the values exactly as Cyrexa sent them.`,
     '',
+    ...(options.instructions ? [INSTRUCTIONS_HEADING.toUpperCase(), '', options.instructions, ''] : []),
     ...sectionsByStatus(alerts).flatMap((section) => [sectionTitle(section).toUpperCase(), '', ...section.alerts.flatMap(entry)]),
     FOOTER,
     '-- kyc-monitor',
@@ -133,14 +159,23 @@ function unbroken(text: string): string {
   return text.length <= UNBROKEN ? 'white-space:nowrap' : 'word-break:break-word';
 }
 
-function htmlRow(a: AlertView, colour: string): string {
+/** The customer's cell: its name over its id when there is one, a link to its page when configured. */
+function customerCell(a: AlertView, template: string | undefined): string {
   const id = oneLine(a.customerId);
+  const name = a.customerName ? oneLine(a.customerName) : '';
+  const idStyle = id.length <= UNBROKEN ? 'white-space:nowrap' : 'word-break:break-all';
+  const link = (content: string) => (template ? `<a href="${escapeHtml(customerUrl(template, a.customerId))}" style="color:#1d4ed8">${content}</a>` : content);
+  if (!name) return td(null, `<strong>${link(escapeHtml(id))}</strong>`, `;${idStyle}`);
+  return td(null, `<strong style="word-break:break-word">${link(escapeHtml(name))}</strong><br><span style="color:#6b7280;font-size:12px;${idStyle}">${escapeHtml(id)}</span>`);
+}
+
+function htmlRow(a: AlertView, colour: string, template: string | undefined): string {
   const type = documentTypeWords(a.documentType);
   const purpose = oneLine(a.purpose);
   const [before, status, after] = whatHappened(a);
   const badge = `<span style="display:inline-block;margin-left:6px;padding:0 5px;border:1px solid #d1d5db;border-radius:3px;font-size:11px;color:#4b5563">${escapeHtml(purpose)}</span>`;
   return `<tr>
-${td(null, `<strong>${escapeHtml(id)}</strong>`, `;${id.length <= UNBROKEN ? 'white-space:nowrap' : 'word-break:break-all'}`)}
+${customerCell(a, template)}
 ${td('Document', `<span style="${unbroken(type + purpose)}">${escapeHtml(type)}${badge}</span><br><span style="color:#6b7280;word-break:break-word">${escapeHtml(oneLine(a.documentName))}</span>`)}
 ${td('What happened', `${escapeHtml(before)}<strong style="color:${colour}">${escapeHtml(status)}</strong>${escapeHtml(after)}`)}
 ${td('Verification response', escapeHtml(oneLine(a.verificationResponse ?? '')) || '<span style="color:#9ca3af">none</span>')}
@@ -148,16 +183,26 @@ ${td('Detected (UTC)', detectedWords(a.detectedAt), ';white-space:nowrap;color:#
 </tr>`;
 }
 
-function htmlSection(section: StatusSection<AlertView>): string {
+function htmlSection(section: StatusSection<AlertView>, template: string | undefined): string {
   const colour = STATUS_COLOURS[section.status] ?? OTHER_COLOUR;
   const heading = `<tr class="section"><th colspan="${COLUMNS.length}" style="padding:14px 10px 6px;text-align:left;font-size:15px;color:${colour};border-bottom:2px solid ${colour}">${escapeHtml(sectionTitle(section))}</th></tr>`;
   return `<tbody>
 ${heading}
-${section.alerts.map((a) => htmlRow(a, colour)).join('\n')}
+${section.alerts.map((a) => htmlRow(a, colour, template)).join('\n')}
 </tbody>`;
 }
 
-export function renderHtml(alerts: readonly AlertView[], csvName: string): string {
+function htmlInstructions(instructions: string | undefined): string {
+  if (!instructions) return '';
+  const paragraphs = instructions
+    .split(/\n{2,}/)
+    .map((p) => `<p style="margin:4px 0 0">${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
+    .join('');
+  return `<div style="margin:0 0 12px;padding:10px 12px;border-left:3px solid #1d4ed8;background:#eff6ff;color:#1f2937;font-size:14px"><strong>${INSTRUCTIONS_HEADING}</strong>${paragraphs}</div>
+`;
+}
+
+export function renderHtml(alerts: readonly AlertView[], csvName: string, options: RenderOptions = {}): string {
   const subject = escapeHtml(renderSubject(alerts));
   const head = COLUMNS.map(([h, width]) => `<th style="${CELL};background:#f3f4f6;font-size:12px;text-transform:uppercase;color:#374151;white-space:nowrap;${width}">${h}</th>`).join('');
   // Inline styles for every client; on narrow screens (clients that honour <style>) each row
@@ -180,22 +225,24 @@ export function renderHtml(alerts: readonly AlertView[], csvName: string): strin
 <h1 style="font-size:18px;margin:0 0 8px">${subject}</h1>
 <p style="margin:0 0 8px;color:#374151">${escapeHtml(introduction(alerts))}</p>
 <p style="margin:0 0 12px;color:#6b7280;font-size:13px">The attached CSV (${escapeHtml(csvName)}) lists the same documents, with the values exactly as Cyrexa sent them.</p>
-<div style="overflow-x:auto"><table class="alerts" style="border-collapse:collapse;width:100%;font-size:14px">
+${htmlInstructions(options.instructions)}<div style="overflow-x:auto"><table class="alerts" style="border-collapse:collapse;width:100%;font-size:14px">
 <thead><tr>${head}</tr></thead>
-${sectionsByStatus(alerts).map(htmlSection).join('\n')}
+${sectionsByStatus(alerts)
+  .map((section) => htmlSection(section, options.customerUrlTemplate))
+  .join('\n')}
 </table></div>
 <p style="margin:16px 0 0;color:#6b7280;font-size:12px">${FOOTER} Sent by kyc-monitor.</p>
 </body></html>
 `;
 }
 
-export function renderAlertEmail(alerts: readonly AlertView[], now: Date): RenderedEmail {
+export function renderAlertEmail(alerts: readonly AlertView[], now: Date, options: RenderOptions = {}): RenderedEmail {
   if (alerts.length === 0) throw new RangeError('an alert email needs at least one alert');
   const filename = `kyc-alerts-${utcStamp(now)}.csv`;
   return {
     subject: renderSubject(alerts),
-    text: renderText(alerts, filename),
-    html: renderHtml(alerts, filename),
+    text: renderText(alerts, filename, options),
+    html: renderHtml(alerts, filename, options),
     attachment: { filename, content: renderCsv(alerts), contentType: 'text/csv; charset=utf-8' },
   };
 }

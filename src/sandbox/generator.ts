@@ -90,3 +90,44 @@ export function generatedDocuments(seed: number, id: string, epoch: number): San
   return docs;
 }
 
+
+const GIVEN = ['Ada', 'Bruno', 'Chiara', 'Dmitri', 'Elif', 'Farah', 'Goran', 'Hana', 'Ines', 'Jonas', 'Keiko', 'Luca', 'Mara', 'Nils', 'Olga', 'Pavel'];
+const FAMILY = ['Abara', 'Berg', 'Costa', 'Dumont', 'Eriksen', 'Fischer', 'Garcia', 'Haddad', 'Ivanova', 'Jansen', 'Kowalski', 'Lindqvist', 'Moreau', 'Novak', 'Okafor', 'Petrov'];
+const TRADE = ['Northwind', 'Bluefin', 'Copperleaf', 'Driftwood', 'Evergreen', 'Foxglove', 'Granite', 'Harbour', 'Ironbark', 'Juniper'];
+const TRADE_KIND = ['Trading', 'Logistics', 'Holdings', 'Payments', 'Ventures', 'Foods'];
+const FORMS = ['Ltd', 'GmbH', 'S.A.', 'B.V.', 'AB'];
+
+export interface SandboxCustomerDetails {
+  customer: {
+    id: string;
+    customerType: 'INDIVIDUAL' | 'ORGANIZATION';
+    customerName: string;
+    customerStatus: string;
+    person: { fullName: string; email: string; password: string; pinCode: string };
+  };
+}
+
+/**
+ * A getDetailsById answer for customer `id`: a believable name (a person or a company), and,
+ * as in the real API, the person's password and PIN — which a client must never keep.
+ */
+export function generatedDetails(seed: number, id: string, name?: string): SandboxCustomerDetails {
+  const pick = <T>(list: readonly T[], what: string): T => list[hash(seed, id, what) % list.length] as T;
+  const fullName = `${pick(GIVEN, 'given')} ${pick(FAMILY, 'family')}`;
+  const organization = hash(seed, id, 'kind') % 3 === 0;
+  const customerName = name ?? (organization ? `${pick(TRADE, 'trade')} ${pick(TRADE_KIND, 'trade-kind')} ${pick(FORMS, 'form')}` : fullName);
+  return {
+    customer: {
+      id,
+      customerType: organization ? 'ORGANIZATION' : 'INDIVIDUAL',
+      customerName,
+      customerStatus: 'ACTIVE',
+      person: {
+        fullName,
+        email: `${fullName.toLowerCase().replace(/\s+/g, '.')}@example.test`,
+        password: `sandbox-password-${hash(seed, id, 'password').toString(36)}`,
+        pinCode: String(1000 + (hash(seed, id, 'pin') % 9000)),
+      },
+    },
+  };
+}

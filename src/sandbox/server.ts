@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { customerIdFor, customerIndex, generatedDocuments, type SandboxDocument } from './generator.js';
+import { customerIdFor, customerIndex, generatedDetails, generatedDocuments, type SandboxDocument } from './generator.js';
 
-// The built-in Cyrexa API simulator (SPEC §8): getDocuments with the real API's header checks,
-// a client-credentials token endpoint, and a control API under /_sandbox/ for tests and demos.
+// The built-in Cyrexa API simulator (SPEC §8): getDocuments and getDetailsById with the real
+// API's header checks, a client-credentials token endpoint, and a control API under /_sandbox/
+// for tests and demos.
 
 export type FailureMode = '500' | '503' | '429' | '401' | '404' | 'invalid-json' | 'schema' | 'timeout' | 'reset';
 const FAILURE_MODES: readonly FailureMode[] = ['500', '503', '429', '401', '404', 'invalid-json', 'schema', 'timeout', 'reset'];
@@ -25,12 +26,15 @@ export interface SandboxOptions {
   clientId?: string;
   clientSecret?: string;
   tokenLifetimeSeconds?: number;
-  /** Most getDocuments requests in any one second; more get 429 with `Retry-After: 1`. */
+  /** Most API requests (getDocuments, getDetailsById) in any one second; more get 429 with `Retry-After: 1`. */
   rateLimit?: number;
 }
 
 export interface SandboxStats {
+  /** getDocuments requests. */
   requests: number;
+  /** getDetailsById requests, by customer. */
+  detailsRequests: Record<string, number>;
   byStatus: Record<string, number>;
   tokensIssued: number;
 }
@@ -49,9 +53,12 @@ export class Sandbox {
   /** Tenant named in answers, per customer (null: everyone), when not the configured one. */
   private readonly answeredTenants = new Map<string | null, string>();
   private globalFailure: Failure | undefined;
+  /** Names set for getDetailsById (null: the customer has no details, 404). */
+  private readonly names = new Map<string, string | null>();
+  private readonly detailsFailures = new Map<string | null, Failure>();
   private readonly issuedTokens = new Map<string, number>();
   private readonly started = Date.now();
-  stats: SandboxStats = { requests: 0, byStatus: {}, tokensIssued: 0 };
+  stats: SandboxStats = { requests: 0, detailsRequests: {}, byStatus: {}, tokensIssued: 0 };
   readonly options: Required<Omit<SandboxOptions, 'accessToken' | 'tokenHeader' | 'clientId' | 'clientSecret' | 'rateLimit'>> &
     Pick<SandboxOptions, 'accessToken' | 'tokenHeader' | 'clientId' | 'clientSecret' | 'rateLimit'>;
 
@@ -127,10 +134,24 @@ export class Sandbox {
   clearFailures(): void {
     this.failures.clear();
     this.globalFailure = undefined;
+    this.detailsFailures.clear();
+  }
+
+  /** The customer's name in getDetailsById from now on (null: no details, 404); by default one is generated. */
+  setCustomerName(customerId: string, name: string | null): void {
+    this.names.set(customerId, name);
+  }
+
+  /**
+   * The next `times` getDetailsById for the customer (or for everyone, with customerId null) fail
+   * this way; `echo` answers 200 with the request's credentials as the customer's name.
+   */
+  failDetailsNext(customerId: string | null, mode: FailureMode | 'echo', times = 1): void {
+    this.detailsFailures.set(customerId, { mode: mode as FailureMode, remaining: times });
   }
 
   resetStats(): void {
-    this.stats = { requests: 0, byStatus: {}, tokensIssued: 0 };
+    this.stats = { requests: 0, detailsRequests: {}, byStatus: {}, tokensIssued: 0 };
   }
 
   documentsOf(customerId: string): SandboxDocument[] | null {
@@ -157,6 +178,8 @@ export class Sandbox {
       if (req.method === 'POST' && url.pathname === '/oauth/token') return await this.token(req, res);
       const match = /^\/getDocuments\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'GET' && match?.[1] !== undefined) return await this.getDocuments(req, res, decodeURIComponent(match[1]));
+      const details = /^\/getDetailsById\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && details?.[1] !== undefined) return await this.getDetailsById(req, res, decodeURIComponent(details[1]));
       this.send(res, 404, { status: 404, message: 'Not Found', path: url.pathname });
     } catch (error) {
       if (!res.headersSent) this.send(res, 500, { status: 500, message: (error as Error).message });
@@ -199,6 +222,42 @@ export class Sandbox {
     this.send(res, 200, { tenantId, documents });
   }
 
+  private async getDetailsById(req: IncomingMessage, res: ServerResponse, customerId: string): Promise<void> {
+    // Counted apart: `requests` and `byStatus` stay getDocuments' (the benchmark reads them).
+    this.stats.detailsRequests[customerId] = (this.stats.detailsRequests[customerId] ?? 0) + 1;
+    // One limit for every endpoint, as an API gateway counts.
+    if (this.overRateLimit()) {
+      return this.send(res, 429, { status: 429, message: 'Too Many Requests' }, { 'retry-after': '1' });
+    }
+    if (this.options.latencyMs > 0) await new Promise((r) => setTimeout(r, this.options.latencyMs));
+    const failure = this.takeDetailsFailure(customerId);
+    if ((failure?.mode as string) === 'echo') {
+      const echoed = `${req.headers.authorization ?? ''} ${String(req.headers.token ?? '')}`;
+      return this.send(res, 200, generatedDetails(this.options.seed, customerId, echoed));
+    }
+    if (failure) return this.fail(res, failure, false);
+    if (!this.authorised(req)) {
+      return this.send(res, 401, { status: 401, message: 'Unauthorized', path: req.url });
+    }
+    const name = this.names.get(customerId);
+    if (name === null || (name === undefined && this.documentsOf(customerId) === null)) {
+      return this.send(res, 404, { status: 404, message: 'Customer not found', path: req.url });
+    }
+    this.send(res, 200, generatedDetails(this.options.seed, customerId, name));
+  }
+
+  private takeDetailsFailure(customerId: string): Failure | undefined {
+    for (const key of [customerId, null]) {
+      const failure = this.detailsFailures.get(key);
+      if (failure && failure.remaining > 0) {
+        failure.remaining--;
+        if (failure.remaining === 0) this.detailsFailures.delete(key);
+        return failure;
+      }
+    }
+    return undefined;
+  }
+
   /** Arrival times of the last `rateLimit` accepted requests, as a ring. */
   private arrivals: Float64Array | undefined;
   private arrivalNext = 0;
@@ -230,9 +289,9 @@ export class Sandbox {
     return undefined;
   }
 
-  private fail(res: ServerResponse, failure: Failure): void {
+  private fail(res: ServerResponse, failure: Failure, counted = true): void {
     const mode = failure.mode;
-    this.count(mode);
+    if (counted) this.count(mode);
     switch (mode) {
       case 'invalid-json':
         res.writeHead(200, { 'content-type': 'application/json' });

@@ -33,10 +33,14 @@ export class CustomerStore {
     return added;
   }
 
-  /** Stops tracking; snapshots and history are kept. Returns how many were being tracked. */
-  async remove(ids: readonly string[]): Promise<number> {
-    const result = await this.db.prisma.trackedCustomer.updateMany({ where: { customerId: { in: [...ids] }, active: true }, data: { active: false } });
-    return result.count;
+  /** Stops tracking; snapshots and history are kept. Returns the ids that were being tracked. */
+  async remove(ids: readonly string[]): Promise<string[]> {
+    const removed: string[] = [];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await this.db.prisma.trackedCustomer.updateManyAndReturn({ where: { customerId: { in: ids.slice(i, i + 1000) }, active: true }, data: { active: false }, select: { customerId: true } });
+      removed.push(...rows.map((r) => r.customerId));
+    }
+    return removed;
   }
 
   async countActive(): Promise<number> {

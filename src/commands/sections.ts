@@ -1,0 +1,21 @@
+import { ALL_SECTIONS, type Section } from '../config.js';
+
+// The configuration sections each command loads: what runCommand parses and checks, and what
+// its --help lists (config.ts configVariables). One list, so that the two cannot disagree.
+
+export const COMMAND_SECTIONS = {
+  worker: ALL_SECTIONS,
+  migrate: ['database'],
+  'track add': ['database'],
+  'track remove': ['database'],
+  'track list': ['database'],
+  'track import': ['database'],
+  scan: ['database', 'redis', 'cyrexa', 'scan', 'rules', 'mail'],
+  status: ['database'],
+  history: ['database'],
+  // No Cyrexa settings: emails go out with customer ids alone.
+  'alerts flush': ['database', 'mail'],
+  'alerts test': ['mail'],
+} as const satisfies Record<string, readonly Section[]>;
+
+export type CommandName = keyof typeof COMMAND_SECTIONS;
