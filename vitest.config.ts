@@ -8,7 +8,7 @@ export default defineConfig({
     // A busy 2-core machine: generous limits, no timing assertions.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    maxWorkers: 3,
+    maxWorkers: 4,
     restoreMocks: true,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },

@@ -1,9 +1,7 @@
 import { customerIdProblem, displayId } from '../domain/customer-id.js';
-import { ConfigError, parseConfig, processEnv, type ConfigFor, type Section } from '../config.js';
-import { App } from '../app.js';
-import { createLogger, errorMessage, LogOutput, type Logger } from '../logger.js';
-import { Secrets } from '../secrets.js';
-import { pendingMigrations } from '../store/migrations.js';
+import type { ConfigFor, Section } from '../config.js';
+import type { App } from '../app.js';
+import type { LogOutput, Logger } from '../logger.js';
 import { outputClosed, writeErr, writeOut } from './output.js';
 
 export { writeErr, writeOut, writeRaw } from './output.js';
@@ -45,6 +43,14 @@ export async function runCommand<S extends Section>(
   fn: (ctx: CommandContext<S>) => Promise<number>,
   options: RunOptions = {},
 ): Promise<number> {
+  // Loaded here, not at the top: a command refused before it runs (a bad id) ends without them.
+  const [{ ConfigError, parseConfig, processEnv }, { App }, { createLogger, LogOutput }, { Secrets }, { pendingMigrations }] = await Promise.all([
+    import('../config.js'),
+    import('../app.js'),
+    import('../logger.js'),
+    import('../secrets.js'),
+    import('../store/migrations.js'),
+  ]);
   let config: ConfigFor<S>;
   try {
     config = parseConfig(processEnv(), sections);
@@ -90,6 +96,10 @@ export async function runCommand<S extends Section>(
     process.off('SIGTERM', onSignal);
     await app.close();
   }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Postgres's SQLSTATE for "database does not exist". */

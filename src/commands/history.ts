@@ -6,12 +6,12 @@ export async function historyCommand(customerId: string, options: { json?: boole
   const invalid = rejectInvalidIds([customerId]);
   if (invalid !== null) return invalid;
   return runCommand(COMMAND_SECTIONS.history, async ({ app, out }) => {
-    const events = await app.events.history(customerId, options.limit ?? 1000);
-    if (events.length === 0 && !(await app.customers.exists(customerId))) {
+    const { known, events } = await app.events.history(customerId, options.limit ?? 1000);
+    if (!known) {
       throw new CommandError(`customer ${displayId(customerId)} was never tracked`);
     }
     if (options.json) {
-      out(JSON.stringify({ customerId, events: events.map((e) => ({ ...e, id: e.id.toString(), detectedAt: e.detectedAt.toISOString() })) }));
+      out(JSON.stringify({ customerId, events: events.map((e) => ({ ...e, detectedAt: e.detectedAt.toISOString() })) }));
       return EXIT_OK;
     }
     if (events.length === 0) out(`no document events for ${customerId} yet`);

@@ -3,14 +3,12 @@ import { COMMAND_SECTIONS } from './sections.js';
 
 export function statusCommand(options: { json?: boolean }): Promise<number> {
   return runCommand(COMMAND_SECTIONS.status, async ({ app, out }) => {
-    const [scans, tracked, failingCount, failing, counts, failedAlerts, refusedCount, refused] = await Promise.all([
+    const [scans, { tracked, failing: failingCount }, failing, { failedDeliveries: refusedCount, ...counts }, failedAlerts, refused] = await Promise.all([
       app.scans.recent(5),
-      app.customers.countActive(),
-      app.customers.countFailing(),
+      app.customers.counts(),
       app.customers.list({ limit: 20, failingOnly: true }),
       app.outbox.counts(),
       app.outbox.listFailed(20),
-      app.outbox.countFailedDeliveries(),
       app.outbox.listFailedDeliveries(50),
     ]);
     if (options.json) {

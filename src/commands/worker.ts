@@ -69,7 +69,10 @@ export function workerCommand(): Promise<number> {
         async startHttp() {
           if (config.http.port === 0) return null;
           metrics.readFrom({
-            alertCounts: () => app.outbox.counts(),
+            alertCounts: async () => {
+              const { pending, failed, sent } = await app.outbox.counts();
+              return { pending, failed, sent };
+            },
             trackedCustomers: () => app.customers.countActive(),
             lastCompletedScanAt: async () => (await app.scans.lastCompleted())?.finishedAt ?? null,
           });

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { failedAlerts, type FailedAlert } from '../sql/failed-alerts.js';
+import { failedDeliveries, type FailedDelivery } from '../sql/failed-deliveries.js';
+import { outboxCounts, type OutboxCounts } from '../sql/outbox-counts.js';
 import type { Database } from '../store/database.js';
 import { claimAlerts, type ClaimedAlertRow } from '../sql/claim-alerts.js';
 import { recordDeliveries, type AlertStatus, type DeliveryStatus } from '../sql/record-deliveries.js';
@@ -67,28 +70,9 @@ export interface SendRecord {
   messageId: string | null;
 }
 
-export interface OutboxCounts {
-  pending: number;
-  failed: number;
-  sent: number;
-}
-
-export interface FailedAlert {
-  id: bigint;
-  kind: string;
-  customerId: string | null;
-  lastError: string | null;
-  detectedAt: Date;
-}
-
-export interface FailedDelivery {
-  alertId: bigint;
-  kind: string;
-  customerId: string | null;
-  recipient: string;
-  error: string | null;
-  failedAt: Date;
-}
+export type { OutboxCounts } from '../sql/outbox-counts.js';
+export type { FailedAlert } from '../sql/failed-alerts.js';
+export type { FailedDelivery } from '../sql/failed-deliveries.js';
 
 function toAlert(row: ClaimedAlertRow): OutboxAlert {
   return {
@@ -179,33 +163,17 @@ export class OutboxStore {
     return this.db.withClient((c) => endIncidents(c, kinds));
   }
 
+  /** Alerts by status, and deliveries refused for good. */
   async counts(): Promise<OutboxCounts> {
-    const groups = await this.db.prisma.alert.groupBy({ by: ['status'], _count: { _all: true } });
-    const count = (status: string) => groups.find((g) => g.status === status)?._count._all ?? 0;
-    return { pending: count('pending'), failed: count('failed'), sent: count('sent') };
+    return this.db.withClient((c) => outboxCounts(c));
   }
 
   async listFailed(limit: number): Promise<FailedAlert[]> {
-    return this.db.prisma.alert.findMany({
-      where: { status: 'failed' },
-      orderBy: { id: 'desc' },
-      take: limit,
-      select: { id: true, kind: true, customerId: true, lastError: true, detectedAt: true },
-    });
+    return this.db.withClient((c) => failedAlerts(c, limit));
   }
 
   /** Recipients refused for good (5xx), newest first, with the alert each was refused. */
   async listFailedDeliveries(limit: number): Promise<FailedDelivery[]> {
-    const rows = await this.db.prisma.alertDelivery.findMany({
-      where: { status: 'failed' },
-      orderBy: [{ updatedAt: 'desc' }, { alertId: 'desc' }],
-      take: limit,
-      select: { alertId: true, recipient: true, lastError: true, updatedAt: true, alert: { select: { kind: true, customerId: true } } },
-    });
-    return rows.map((r) => ({ alertId: r.alertId, kind: r.alert.kind, customerId: r.alert.customerId, recipient: r.recipient, error: r.lastError, failedAt: r.updatedAt }));
-  }
-
-  async countFailedDeliveries(): Promise<number> {
-    return this.db.prisma.alertDelivery.count({ where: { status: 'failed' } });
+    return this.db.withClient((c) => failedDeliveries(c, limit));
   }
 }

@@ -1,6 +1,7 @@
 import type { ScanSchedule } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ScanLifecycle } from '../scan/lifecycle.js';
+import { runningQueueScans } from '../sql/running-queue-scans.js';
 import type { Database } from '../store/database.js';
 import type { ScanQueues } from './queues.js';
 
@@ -27,10 +28,10 @@ export async function recoverLostQueues(deps: QueueRecoveryDependencies): Promis
   const noticedAt = (deps.now ?? (() => new Date()))();
   if (!(await deps.queues.claimMarker())) return false;
   await deps.queues.registerSchedule(deps.schedule);
-  const orphans = await deps.db.prisma.scan.findMany({ where: { status: 'running', trigger: { not: 'manual' }, startedAt: { lt: noticedAt } }, select: { id: true } });
+  const orphans = await deps.db.withClient((c) => runningQueueScans(c, noticedAt));
   if (orphans.length === 0) return true;
-  deps.log.warn({ scans: orphans.map((s) => s.id) }, 'Redis lost the queues (flushed, or restarted without persistence): rescanning');
-  for (const scan of orphans) await deps.lifecycle.fail(scan.id, new QueueLost('its queued work was lost when Redis lost its data'));
+  deps.log.warn({ scans: orphans }, 'Redis lost the queues (flushed, or restarted without persistence): rescanning');
+  for (const scanId of orphans) await deps.lifecycle.fail(scanId, new QueueLost('its queued work was lost when Redis lost its data'));
   await deps.queues.enqueueCatchUp(`recovery-${noticedAt.getTime()}`);
   return true;
 }

@@ -1,16 +1,15 @@
+import { countCustomers } from '../sql/count-customers.js';
+import { listCustomers, type CustomerRow, type ListCustomers } from '../sql/list-customers.js';
+import { trackCustomers } from '../sql/track-customers.js';
+import { untrackCustomers } from '../sql/untrack-customers.js';
 import type { Database } from './database.js';
 
-// Tracked customers: the list, its paging, and the per-customer outcome of the last check.
+export type { CustomerRow } from '../sql/list-customers.js';
 
-export interface CustomerRow {
-  customerId: string;
-  active: boolean;
-  addedAt: Date;
-  lastCheckedAt: Date | null;
-  lastOutcome: string | null;
-  lastError: string | null;
-  consecutiveFailures: number;
-}
+// Tracked customers: the list and its paging (src/sql/ holds the statements).
+
+/** Ids per statement: a long list goes in several. */
+const CHUNK = 1000;
 
 export class CustomerStore {
   constructor(private readonly db: Database) {}
@@ -18,53 +17,27 @@ export class CustomerStore {
   /** Starts (or resumes) tracking; returns how many were not tracked before. */
   async add(ids: readonly string[]): Promise<number> {
     let added = 0;
-    for (let i = 0; i < ids.length; i += 1000) {
-      const chunk = [...new Set(ids.slice(i, i + 1000))];
-      await this.db.prisma.$transaction(async (tx) => {
-        const existing = await tx.trackedCustomer.findMany({ where: { customerId: { in: chunk } }, select: { customerId: true, active: true } });
-        const known = new Map(existing.map((c) => [c.customerId, c.active]));
-        const fresh = chunk.filter((id) => !known.has(id));
-        const reactivate = chunk.filter((id) => known.get(id) === false);
-        if (fresh.length) await tx.trackedCustomer.createMany({ data: fresh.map((customerId) => ({ customerId })), skipDuplicates: true });
-        if (reactivate.length) await tx.trackedCustomer.updateMany({ where: { customerId: { in: reactivate } }, data: { active: true } });
-        added += fresh.length + reactivate.length;
-      });
-    }
+    for (let i = 0; i < ids.length; i += CHUNK) added += await this.db.withClient((c) => trackCustomers(c, ids.slice(i, i + CHUNK)));
     return added;
   }
 
   /** Stops tracking; snapshots and history are kept. Returns the ids that were being tracked. */
   async remove(ids: readonly string[]): Promise<string[]> {
     const removed: string[] = [];
-    for (let i = 0; i < ids.length; i += 1000) {
-      const rows = await this.db.prisma.trackedCustomer.updateManyAndReturn({ where: { customerId: { in: ids.slice(i, i + 1000) }, active: true }, data: { active: false }, select: { customerId: true } });
-      removed.push(...rows.map((r) => r.customerId));
-    }
+    for (let i = 0; i < ids.length; i += CHUNK) removed.push(...(await this.db.withClient((c) => untrackCustomers(c, ids.slice(i, i + CHUNK)))));
     return removed;
   }
 
+  /** How many customers are tracked, and how many of them failed their last check. */
+  async counts(): Promise<{ tracked: number; failing: number }> {
+    return this.db.withClient((c) => countCustomers(c));
+  }
+
   async countActive(): Promise<number> {
-    return this.db.prisma.trackedCustomer.count({ where: { active: true } });
+    return (await this.counts()).tracked;
   }
 
-  async list(options: { after?: string | null; limit: number; failingOnly?: boolean; includeInactive?: boolean }): Promise<CustomerRow[]> {
-    return this.db.prisma.trackedCustomer.findMany({
-      where: {
-        ...(options.includeInactive ? {} : { active: true }),
-        ...(options.failingOnly ? { lastOutcome: 'failed' } : {}),
-        ...(options.after ? { customerId: { gt: options.after } } : {}),
-      },
-      orderBy: { customerId: 'asc' },
-      take: options.limit,
-      select: { customerId: true, active: true, addedAt: true, lastCheckedAt: true, lastOutcome: true, lastError: true, consecutiveFailures: true },
-    });
-  }
-
-  async countFailing(): Promise<number> {
-    return this.db.prisma.trackedCustomer.count({ where: { active: true, lastOutcome: 'failed' } });
-  }
-
-  async exists(id: string): Promise<boolean> {
-    return (await this.db.prisma.trackedCustomer.count({ where: { customerId: id } })) > 0;
+  async list(options: ListCustomers): Promise<CustomerRow[]> {
+    return this.db.withClient((c) => listCustomers(c, options));
   }
 }

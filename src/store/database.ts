@@ -7,8 +7,8 @@ export { Prisma } from '../generated/prisma/client.js';
 export type { SqlClient } from '../sql/client.js';
 
 /**
- * One pg pool, shared by Prisma (simple reads and writes through the ORM) and by the raw SQL
- * statements of `src/sql/` (`withClient`, `withTransaction`).
+ * One pg pool, shared by the SQL statements of `src/sql/` (`withClient`, `withTransaction`) and
+ * by a Prisma client over the same pool (the schema's typed view, for tools and tests).
  */
 export interface Database {
   readonly prisma: PrismaClient;
@@ -45,7 +45,9 @@ export function createDatabase(options: DatabaseOptions): Database {
   // to use it next fails, and the connection is discarded.
   pool.on('error', () => undefined);
   pool.on('connect', (connection) => connection.on('error', () => undefined));
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // Created when first asked for: the product's own statements are in src/sql/, and starting
+  // Prisma's query compiler would cost every command a tenth of a second.
+  let prisma: PrismaClient | undefined;
   const client = (c: pg.PoolClient): SqlClient => ({
     async query<R extends object>(text: string, values: readonly unknown[] = []) {
       const result = await c.query<R>(text, values as unknown[]);
@@ -66,7 +68,10 @@ export function createDatabase(options: DatabaseOptions): Database {
     }
   };
   return {
-    prisma,
+    get prisma() {
+      prisma ??= new PrismaClient({ adapter: new PrismaPg(pool) });
+      return prisma;
+    },
     withClient,
     withTransaction: (fn) =>
       withClient(async (c) => {
@@ -81,7 +86,7 @@ export function createDatabase(options: DatabaseOptions): Database {
         }
       }),
     async close() {
-      await prisma.$disconnect();
+      await prisma?.$disconnect();
       if (!pool.ended) await pool.end();
     },
   };

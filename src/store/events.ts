@@ -1,43 +1,15 @@
+import { customerHistory, type HistoryEntry } from '../sql/customer-history.js';
 import type { Database } from './database.js';
 
-// The audit trail, read side.
+export type { HistoryEntry } from '../sql/customer-history.js';
 
-export interface HistoryEntry {
-  id: bigint;
-  detectedAt: Date;
-  kind: string;
-  purpose: string;
-  documentType: string;
-  name: string;
-  previousStatus: string | null;
-  newStatus: string | null;
-  verificationResponse: string | null;
-  baseline: boolean;
-  scanId: string | null;
-}
+// The audit trail, read side.
 
 export class EventStore {
   constructor(private readonly db: Database) {}
 
-  /** A customer's events, newest first. */
-  async history(customerId: string, limit: number): Promise<HistoryEntry[]> {
-    return this.db.prisma.documentEvent.findMany({
-      where: { customerId },
-      orderBy: { id: 'desc' },
-      take: limit,
-      select: {
-        id: true,
-        detectedAt: true,
-        kind: true,
-        purpose: true,
-        documentType: true,
-        name: true,
-        previousStatus: true,
-        newStatus: true,
-        verificationResponse: true,
-        baseline: true,
-        scanId: true,
-      },
-    });
+  /** A customer's events, newest first; `known` false when it was never tracked. */
+  async history(customerId: string, limit: number): Promise<{ known: boolean; events: HistoryEntry[] }> {
+    return this.db.withClient((c) => customerHistory(c, customerId, limit));
   }
 }

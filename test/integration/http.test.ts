@@ -38,7 +38,10 @@ beforeAll(async () => {
   const scans = new ScanStore(database);
   await customers.add(['h-1', 'h-2', 'h-3']);
   metrics.readFrom({
-    alertCounts: () => outbox.counts(),
+    alertCounts: async () => {
+      const { pending, failed, sent } = await outbox.counts();
+      return { pending, failed, sent };
+    },
     trackedCustomers: () => customers.countActive(),
     lastCompletedScanAt: async () => (await scans.lastCompleted())?.finishedAt ?? null,
   });
