@@ -88,6 +88,9 @@ export class WorkerRuntime extends EventEmitter<{ error: [name: string, error: u
     };
     const onError = (name: string) => (error: unknown) => this.emit('error', name, error);
 
+    // HTTP first: /healthz answers while the rest starts (/readyz says what is not ready yet),
+    // and a busy port ends the worker before it has taken any job.
+    this.http = await step('http', () => this.fns.startHttp());
     await step('redis', () => this.fns.checkRedis());
     const applied = await step('migrations', () => this.fns.migrate());
     if (applied.length) this.log.info({ applied }, 'migrations applied');
@@ -104,7 +107,6 @@ export class WorkerRuntime extends EventEmitter<{ error: [name: string, error: u
         if (await this.fns.repairQueues()) this.log.warn('Redis had lost the queues: schedule registered again');
       }, report),
     );
-    this.http = await step('http', () => this.fns.startHttp());
   }
 
   /** Asks for a delivery pass now (a scan ended). */
