@@ -23,7 +23,7 @@ let n = 0;
 
 beforeAll(async () => {
   server = await PrivatePostgres.start();
-  sandbox = await new Sandbox({ customers: 0, latencyMs: 50 }).start();
+  sandbox = await new Sandbox({ customers: 0, latencyMs: 20 }).start();
   smtp = await new TestSmtpServer().start();
 });
 afterAll(async () => {
@@ -46,7 +46,9 @@ beforeEach(async () => {
     ]);
   }
   smtp.messages.length = 0;
-  env = workerEnv({ databaseUrl: url, sandboxUrl: sandbox.url, smtpUrl: smtp.url, extra: { CHECK_CONCURRENCY: '4' } });
+  // A failed batch is retried every third of the scan lease, 8 times: with a 15 s lease that
+  // rides out the outage below (and the server's restart) with room to spare.
+  env = workerEnv({ databaseUrl: url, sandboxUrl: sandbox.url, smtpUrl: smtp.url, extra: { CHECK_CONCURRENCY: '8', SCAN_LEASE_SECONDS: '15' } });
 });
 afterEach(async (ctx) => {
   if (worker && ctx.task.result?.state === 'fail') console.error(worker.output().stderr.slice(-6000));

@@ -20,8 +20,8 @@ let worker: RunningCli | undefined;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  // Four batches (two in flight at a time), slowed down so that the scan goes on for seconds.
-  sandbox = await new Sandbox({ customers: 0, latencyMs: 50 }).start();
+  // Four batches (two in flight at a time), slowed down so that the scan goes on for a while.
+  sandbox = await new Sandbox({ customers: 0, latencyMs: 20 }).start();
   smtp = await new TestSmtpServer().start();
   redis = await PrivateRedis.start();
 });
@@ -33,14 +33,14 @@ afterAll(async () => {
 beforeEach(async () => {
   t = await createTestDatabase();
   smtp.messages.length = 0;
+  await t.db.trackedCustomer.createMany({ data: CUSTOMERS.map((customerId) => ({ customerId })) });
   for (const id of CUSTOMERS) {
-    await t.db.trackedCustomer.create({ data: { customerId: id } });
     sandbox.setDocuments(id, [
       { purpose: 'KYC', name: 'passport', documentType: 'Passport', location: `/${id}/p.pdf`, verificationResponse: 'ok', status: 'verified' },
       { purpose: 'KYB', name: 'register', documentType: 'registeredAddress', location: `/${id}/r.pdf`, verificationResponse: 'stale', status: 'expired' },
     ]);
   }
-  env = workerEnv({ databaseUrl: t.url, sandboxUrl: sandbox.url, smtpUrl: smtp.url, extra: { REDIS_URL: redis.url, CHECK_CONCURRENCY: '4' } });
+  env = workerEnv({ databaseUrl: t.url, sandboxUrl: sandbox.url, smtpUrl: smtp.url, extra: { REDIS_URL: redis.url, CHECK_CONCURRENCY: '8' } });
 });
 afterEach(async (ctx) => {
   if (worker && ctx.task.result?.state === 'fail') console.error(worker.output().stderr.slice(-6000));
