@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { dropDatabase, loadMigrations } from '../../src/store/migrations.js';
-import { BIN, baseEnv, runCli, runProcess, startCli, type CliResult } from '../support/cli.js';
+import { BIN, baseEnv, runCli, runProcess, startCli, type CliResult, type RunningCli } from '../support/cli.js';
 import { testQueuePrefix } from '../support/db.js';
 import { freePort } from '../support/servers.js';
 import { TestSmtpServer, type ReceivedMail } from '../support/smtp.js';
@@ -43,6 +43,27 @@ async function cli(args: string[], extraEnv: Record<string, string | undefined> 
   const result = await runCli(args, { ...env, ...extraEnv }, input);
   transcripts.push(result.stdout, result.stderr);
   return result;
+}
+
+/**
+ * Waits for the worker to start a scan of `trigger` and for that scan (not another one, such
+ * as one a stopped worker left running and this one finished) to end; returns its id.
+ */
+async function waitForScanEnd(worker: RunningCli, trigger: string, status = 'completed'): Promise<string> {
+  const started = await worker.waitForOutput(new RegExp(`"scanId":"[0-9a-f-]+","trigger":"${trigger}"[^\\n]*"msg":"scan started"`));
+  const scanId = /"scanId":"([0-9a-f-]+)"/.exec(started)?.[1] ?? '';
+  await worker.waitForOutput(new RegExp(`"scanId":"${scanId}","status":"${status}"[^\\n]*"msg":"scan (completed|failed)"`));
+  return scanId;
+}
+
+async function runningScans(): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<{ n: number }>("SELECT count(*)::int AS n FROM scans WHERE status = 'running'")).rows[0]?.n ?? -1;
+  } finally {
+    await client.end();
+  }
 }
 
 function csvRows(mail: ReceivedMail | undefined): Array<Record<string, string>> {
@@ -267,17 +288,18 @@ describe('kyc-monitor end to end', () => {
       await client.end();
     }
     const worker = startCli(['worker'], { ...env, SCAN_CRON: '0 6 * * *', SCAN_TIMEZONE: 'Europe/Berlin' });
+    let scanId: string | undefined;
     try {
       await worker.waitForOutput(/"msg":"catch-up scan queued"/);
-      await worker.waitForOutput(/"trigger":"catch-up"[^\n]*"msg":"scan started"/);
-      await worker.waitForOutput(/"status":"completed"[^\n]*"msg":"scan completed"/);
+      scanId = await waitForScanEnd(worker, 'catch-up');
     } finally {
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
       transcripts.push(worker.output().stdout, worker.output().stderr);
     }
-    const status = JSON.parse((await cli(['status', '--json'])).stdout) as { lastScans: Array<{ trigger: string; status: string }> };
-    expect(status.lastScans[0]).toMatchObject({ trigger: 'catch-up', status: 'completed' });
+    const status = JSON.parse((await cli(['status', '--json'])).stdout) as { lastScans: Array<{ scanId: string; trigger: string; status: string }> };
+    expect(status.lastScans[0]).toMatchObject({ scanId, trigger: 'catch-up', status: 'completed' });
+    expect(await runningScans(), worker.output().stderr.slice(-3000)).toBe(0);
   });
 
   it('worker: a tick skipped while another scan runs is made up once, when that scan ends', async () => {
@@ -294,8 +316,7 @@ describe('kyc-monitor end to end', () => {
         await worker.waitForOutput(/"msg":"worker started"/);
         expect(worker.output().stderr).not.toMatch(/catch-up scan queued/);
         await client.query("UPDATE scans SET status = 'interrupted', running_slot = NULL, finished_at = now() WHERE status = 'running'");
-        await worker.waitForOutput(/"trigger":"catch-up"[^\n]*"msg":"scan started"/);
-        await worker.waitForOutput(/"status":"completed"[^\n]*"msg":"scan completed"/);
+        await waitForScanEnd(worker, 'catch-up');
       } finally {
         worker.child.kill('SIGTERM');
         expect(await worker.exited).toBe(0);

@@ -44,7 +44,8 @@ export function runProcess(command: string, args: string[], env: NodeJS.ProcessE
 export interface RunningCli {
   child: ChildProcess;
   output: () => { stdout: string; stderr: string };
-  waitForOutput: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+  /** Resolves with the first match of `pattern` in stdout or stderr. */
+  waitForOutput: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
   exited: Promise<number | null>;
 }
 
@@ -67,12 +68,13 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): RunningCli {
     exited,
     output: () => ({ stdout, stderr }),
     waitForOutput: (pattern, timeoutMs = 60_000) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<string>((resolve, reject) => {
         const check = () => {
-          if (pattern.test(stdout) || pattern.test(stderr)) {
+          const match = pattern.exec(stdout) ?? pattern.exec(stderr);
+          if (match) {
             listeners.delete(check);
             clearTimeout(timer);
-            resolve();
+            resolve(match[0]);
           }
         };
         const timer = setTimeout(() => {
