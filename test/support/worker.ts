@@ -25,10 +25,12 @@ export function workerEnv(options: { databaseUrl: string; sandboxUrl: string; sm
     SCAN_EVERY_SECONDS: '3600',
     HTTP_PORT: '0',
     LOG_LEVEL: 'debug',
-    // Production waits (a dead worker's job handed on after 20 s, a dead scan's lease 30 s) made
-    // short, so that fault tests see recovery in seconds.
+    // Production waits (a dead worker's job handed on after 20 s, a dead scan's lease 30 s,
+    // alerts a failed delivery pass could not hand back claimable again after 90 s) made short,
+    // so that fault tests see recovery in seconds.
     QUEUE_LOCK_SECONDS: '3',
     SCAN_LEASE_SECONDS: '5',
+    ALERT_LEASE_SECONDS: '10',
     ...options.extra,
   });
 }
