@@ -5,6 +5,7 @@ import { errorMessage, type Logger } from '../logger.js';
 import type { Claim, OutboxAlert, OutboxStore, RecipientOutcome } from '../outbox/store.js';
 import type { Mailer, OutgoingEmail, RecipientResult, SendResult } from './mailer.js';
 import { endedBySending, recipientRefused, smtpCredentialsRejected, smtpEmailRefused } from '../domain/ops-alerts.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chunks, groupByOwed, isDue, recipientsOf, retryDelayMs, type RetryPolicy } from './plan.js';
 
 // Outbox delivery: claim → fan out to recipients (once per alert) → group by the recipients still
@@ -80,6 +81,12 @@ const CLAIM_LIMIT = 5_000;
 const MAX_SUMMARY_LENGTH = 1_000;
 /** Less time than this left: the email is not started (it would be aborted, and its alerts backed off, for nothing). */
 const MIN_SEND_MS = 1_000;
+/**
+ * How long the SMTP server's answer is kept trying to be recorded while the database does not
+ * answer (at least; twice the claim lease when that is longer). The answer cannot be asked
+ * again: given up, the alerts become claimable when their lease ends and are sent twice.
+ */
+const RECORD_RETRY_MIN_MS = 30_000;
 
 /** A send must end while the lease renewed just before it still holds: it gets the lease less a margin. */
 export function sendBudgetMs(leaseMs: number): number {
@@ -157,13 +164,35 @@ export class AlertDelivery {
           // The clock starts before the lease is renewed and the email rendered.
           const signal = options.signal ? AbortSignal.any([AbortSignal.timeout(budget), options.signal]) : AbortSignal.timeout(budget);
           await this.outbox.renew(claim.token, [...held], new Date(Date.now() + this.options.leaseMs));
-          await this.sendChunk(claim.token, chunk, group.recipients, signal, report);
+          await this.sendChunk(claim.token, chunk, group.recipients, signal, report, options.signal);
           for (const alert of chunk) held.delete(alert.id);
         }
       }
     } finally {
       // What was not sent goes back now rather than when the lease runs out.
       await this.outbox.release(claim.token, [...held]).catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, 'could not hand alerts back: they are claimable again when their lease ends'));
+    }
+  }
+
+  /**
+   * Records what the server did with an email. A database that does not answer for a while (a
+   * restart, a failover) is waited out: the alerts stay claimed by this pass meanwhile (the claim
+   * token still holds them after its lease, unless another pass took them over).
+   */
+  private async recordAnswer(token: string, stop: AbortSignal | undefined, record: Parameters<OutboxStore['record']>[1]): ReturnType<OutboxStore['record']> {
+    const giveUpAt = Date.now() + Math.max(RECORD_RETRY_MIN_MS, 2 * this.options.leaseMs);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.outbox.record(token, record);
+      } catch (error) {
+        const waitMs = Math.min(5_000, 250 * 2 ** attempt);
+        if (stop?.aborted || Date.now() + waitMs > giveUpAt) {
+          this.log.error({ alerts: record.alertIds.length, err: errorMessage(error) }, 'could not record what the SMTP server answered: these alerts may be sent again');
+          throw error;
+        }
+        this.log.warn({ alerts: record.alertIds.length, err: errorMessage(error), retryInMs: waitMs }, 'could not record what the SMTP server answered: trying again');
+        await sleep(waitMs, undefined, stop ? { signal: stop } : undefined).catch(() => undefined);
+      }
     }
   }
 
@@ -188,7 +217,7 @@ export class AlertDelivery {
     return this.options.names.lookup(ids, AbortSignal.any([signal, AbortSignal.timeout(this.options.nameLookupMs ?? NAME_LOOKUP_MS)]));
   }
 
-  private async sendChunk(token: string, alerts: readonly OutboxAlert[], recipients: readonly string[], signal: AbortSignal, report: DeliveryReport): Promise<void> {
+  private async sendChunk(token: string, alerts: readonly OutboxAlert[], recipients: readonly string[], signal: AbortSignal, report: DeliveryReport, stop: AbortSignal | undefined): Promise<void> {
     let result: SendResult;
     try {
       result = await this.mailer.send(await this.compose(alerts, recipients, signal), { signal });
@@ -202,7 +231,7 @@ export class AlertDelivery {
     const refusedAtRcpt = notSent.filter((r) => r.status === 'failed' && r.atRcpt);
     const now = this.now();
     const attempts = Math.max(...alerts.map((a) => a.attempts));
-    const statuses = await this.outbox.record(token, {
+    const statuses = await this.recordAnswer(token, stop, {
       alertIds: alerts.map((a) => a.id),
       outcomes: result.recipients.map(toOutcome),
       at: now,

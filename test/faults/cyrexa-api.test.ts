@@ -20,6 +20,10 @@ const documents = (id: string, status: string) => ({
 });
 
 type Behaviour = (res: ServerResponse, attempt: number, id: string) => boolean;
+const TWENTY_MB = (() => {
+  const doc = JSON.stringify(documents('f-20mb', 'expired').documents[1]);
+  return `{"tenantId":"tenant-f","documents":[${Array.from({ length: Math.ceil((20 * 1024 * 1024) / doc.length) }, () => doc).join(',')}]}`;
+})();
 const ok = (res: ServerResponse, id: string, status = 'verified') => {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(documents(id, status)));
@@ -52,10 +56,11 @@ const HOSTILE: Record<string, Behaviour> = {
     res.end(JSON.stringify({ tenantId: 'tenant-f', documents: [{ purpose: 42, status: ['expired'] }] }));
     return true;
   },
-  'f-20mb': (res, _n, id) => {
+  'f-20mb': (res) => {
+    // Built once, beforehand: building it per request could outlast the client's timeout on a
+    // busy machine, and a timeout is retried (this is about the size, not the time).
     res.writeHead(200, { 'content-type': 'application/json' });
-    const doc = JSON.stringify(documents(id, 'expired').documents[1]);
-    res.end(`{"tenantId":"tenant-f","documents":[${Array.from({ length: Math.ceil((20 * 1024 * 1024) / doc.length) }, () => doc).join(',')}]}`);
+    res.end(TWENTY_MB);
     return true;
   },
   'f-trickle': (res) => {

@@ -234,6 +234,37 @@ describe('AlertDelivery', () => {
   });
 });
 
+describe('the database unavailable when the SMTP answer is to be recorded', () => {
+  /** The real store, whose writes of SMTP answers fail `times` times as a lost connection does. */
+  class FlakyRecordOutbox extends OutboxStore {
+    failures = 0;
+    constructor(private failTimes: number) {
+      super(t.database);
+    }
+    override async record(...args: Parameters<OutboxStore['record']>): ReturnType<OutboxStore['record']> {
+      if (this.failures < this.failTimes) {
+        this.failures++;
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      }
+      return super.record(...args);
+    }
+  }
+
+  it('an accepted email is recorded once the database answers again: never sent twice', async () => {
+    await addAlert();
+    const flaky = new FlakyRecordOutbox(3);
+    const short = { ...options, leaseMs: 2_000 };
+    const report = await new AlertDelivery(flaky, mailer, short, log).deliver({ force: true });
+    expect(flaky.failures).toBe(3);
+    expect(report).toMatchObject({ emailsSent: 1, alertsSent: 1 });
+    expect(await t.db.alert.findMany({ select: { status: true, claimToken: true } })).toEqual([{ status: 'sent', claimToken: null }]);
+    // Past the claim's lease, another pass finds nothing to send.
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect(await new AlertDelivery(outbox, mailer, short, log).deliver({ force: true })).toMatchObject({ emailsSent: 0 });
+    expect(smtp.messages).toHaveLength(1);
+  });
+});
+
 /** An error smtp-server sends back as the reply `<code> <message>`. */
 function smtpError(code: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode: code });
