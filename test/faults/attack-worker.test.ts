@@ -70,11 +70,13 @@ describe('a dead scan and the schedule', { timeout: 60_000 }, () => {
     try {
       // Every attempt of the batch fails at its last statement (the batch count), for a while.
       await client.query('ALTER TABLE scan_batches ADD CONSTRAINT attack_no_batches CHECK (batch_no < 0) NOT VALID');
-      const env = workerEnv({ databaseUrl: t.url, sandboxUrl: sandbox.url, smtpUrl: smtp.url, extra: { SCAN_LEASE_SECONDS: '3' } });
+      // A failed batch is retried every third of the lease, 8 times: a 6 s lease gives it 16 s,
+      // time for the wait below and a `scan` starting on a busy machine.
+      const env = workerEnv({ databaseUrl: t.url, sandboxUrl: sandbox.url, smtpUrl: smtp.url, extra: { SCAN_LEASE_SECONDS: '6' } });
       worker = await startWorker(env);
       await worker.waitForOutput(/"msg":"job failed"/);
       // Longer than the lease: the batch has been waiting for retries all along.
-      await new Promise((r) => setTimeout(r, 4_000));
+      await new Promise((r) => setTimeout(r, 7_000));
       const scan = await runCli(['scan', '--json'], env);
       expect(scan.code).toBe(1);
       expect(scan.stderr).toMatch(/still running/);
