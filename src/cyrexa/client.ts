@@ -5,8 +5,8 @@ import { Secrets } from '../secrets.js';
 import { Attempts, BodyTooLarge, networkErrorCode, RedirectRefused, type AttemptOptions } from './attempts.js';
 import { bodySnippet, CredentialsRejectedError, CyrexaError, CyrexaResponseError, isRetryableStatus, RETRYABLE_STATUSES, TokenError } from './errors.js';
 import { unlimited, type RateLimiter } from './rate-limit.js';
+import type { CyrexaEndpoint } from './endpoint.js';
 import { parseGetDocuments } from './schema.js';
-import type { TokenProvider } from './token-provider.js';
 
 // The Cyrexa customer API, as far as this product needs it: getDocuments with the three
 // required headers, through ky, which retries transient failures (Retry-After honoured and
@@ -14,15 +14,7 @@ import type { TokenProvider } from './token-provider.js';
 // the API rejects ours. Around it: the shared rate limit before every attempt, a bounded
 // body read within the attempt's deadline, and typed failures with a stable reason.
 
-export interface CyrexaClientOptions {
-  baseUrl: string;
-  tenantId: string;
-  tokens: TokenProvider;
-  /** Fixed `token` header; undefined sends the current access token. */
-  tokenHeader: string | undefined;
-  /** Per attempt, the body included. */
-  timeoutMs: number;
-  rateLimiter?: RateLimiter;
+export interface CyrexaClientOptions extends CyrexaEndpoint {
   /** Attempts per customer, the first included (a token refresh comes on top). */
   maxAttempts?: number;
   backoffBaseMs?: number;
@@ -30,11 +22,6 @@ export interface CyrexaClientOptions {
   /** Longest Retry-After honoured. */
   maxRetryAfterMs?: number;
   maxBodyBytes?: number;
-  fetch?: typeof globalThis.fetch;
-  /** Called once per HTTP attempt (metrics, benchmark). */
-  onAttempt?: AttemptOptions['onAttempt'];
-  /** Secrets to take out of every text the API sends back (shared with the logger). */
-  secrets?: Secrets;
 }
 
 /** What the hooks of one call share (ky hands every hook the call's `context`). */

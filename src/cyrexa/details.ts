@@ -1,9 +1,9 @@
 import { customerIdProblem, displayId } from '../domain/customer-id.js';
 import { Secrets } from '../secrets.js';
 import { Attempts, BodyTooLarge, networkErrorCode, RedirectRefused } from './attempts.js';
+import type { CyrexaEndpoint } from './endpoint.js';
 import { CyrexaError } from './errors.js';
 import { unlimited, type RateLimiter } from './rate-limit.js';
-import type { TokenProvider } from './token-provider.js';
 
 // A customer's display name, from `GET /getDetailsById/{customerId}` (cyrexa-api.md), for alert
 // emails. The answer also carries the person's password and PIN: only `customer.customerName`
@@ -11,18 +11,7 @@ import type { TokenProvider } from './token-provider.js';
 // One attempt, no retry: a name is a nicety, and an email never waits long for one
 // (deliver/customer-names.ts bounds the wait); the request counts in the shared rate limit.
 
-export interface CustomerDetailsOptions {
-  baseUrl: string;
-  tenantId: string;
-  tokens: TokenProvider;
-  /** Fixed `token` header; undefined sends the current access token. */
-  tokenHeader: string | undefined;
-  timeoutMs: number;
-  rateLimiter?: RateLimiter;
-  secrets?: Secrets;
-  fetch?: typeof globalThis.fetch;
-  onAttempt?: ConstructorParameters<typeof Attempts>[0]['onAttempt'];
-}
+export type CustomerDetailsOptions = CyrexaEndpoint;
 
 /** Longest name kept: a longer one is cut (it goes into a table cell). */
 export const MAX_NAME_LENGTH = 120;
