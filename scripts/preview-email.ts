@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderAlertEmail } from '../dist/domain/alert-email.js';
-import { SAMPLE_ALERTS, SAMPLE_SENT_AT, sampleFiles } from './email-sample.ts';
+import { SAMPLE_ALERTS, SAMPLE_OPTIONS, SAMPLE_SENT_AT, sampleFiles } from './email-sample.ts';
 
 const docs = fileURLToPath(new URL('../docs/', import.meta.url));
 mkdirSync(docs, { recursive: true });
-const email = renderAlertEmail(SAMPLE_ALERTS, SAMPLE_SENT_AT);
+const email = renderAlertEmail(SAMPLE_ALERTS, SAMPLE_SENT_AT, SAMPLE_OPTIONS);
 for (const [name, content] of Object.entries(sampleFiles(email))) writeFileSync(path.join(docs, name), content);
 const html = path.join(docs, 'alert-email-sample.html');
 console.log(`wrote ${path.relative(process.cwd(), html)} (subject: ${email.subject})`);
