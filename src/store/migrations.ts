@@ -158,14 +158,39 @@ export async function diffSchemas(databaseUrl: string, fromSchema: string | null
   return runEngine<string | null>({ kind: 'diff', databaseUrl, fromSchema, toSchema });
 }
 
-export async function dropDatabase(databaseUrl: string): Promise<void> {
+/**
+ * Drops a database (tests, the bench). Not by force: a session still connected a while after
+ * its owner was done with it (`graceMs`; a killed process's session takes a moment to end) is a
+ * leaked pool or a process left running, and is reported as such, naming the sessions, after the
+ * database was dropped anyway.
+ */
+export async function dropDatabase(databaseUrl: string, graceMs = 10_000): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   url.pathname = '/postgres';
   const client = connection(url.toString(), 10_000);
   await client.connect();
   try {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    const drop = `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)}`;
+    const giveUpAt = Date.now() + graceMs;
+    for (;;) {
+      try {
+        await client.query(drop);
+        return;
+      } catch (error) {
+        // 55006 object_in_use: "database … is being accessed by other users".
+        if ((error as { code?: string }).code !== '55006') throw error;
+        if (Date.now() >= giveUpAt) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    const { rows } = await client.query<{ pid: number; application_name: string; state: string | null; backend_start: Date }>(
+      'SELECT pid, application_name, state, backend_start FROM pg_stat_activity WHERE datname = $1',
+      [name],
+    );
+    await client.query(`${drop} WITH (FORCE)`);
+    const sessions = rows.map((r) => `pid ${r.pid} (${r.application_name || 'no application name'}, ${r.state ?? 'no state'}, since ${r.backend_start.toISOString()})`);
+    throw new Error(`database ${name} still had ${rows.length} session(s) ${graceMs} ms after its users were done: ${sessions.join('; ')} (a pool not closed, or a process left running)`);
   } finally {
     await client.end();
   }

@@ -41,6 +41,27 @@ describe('migrations', () => {
     }
   });
 
+  it('dropDatabase refuses to hide a session left connected: it drops the database and names the session', async () => {
+    const url = freshUrl();
+    await ensureDatabase(url);
+    const leaked = new pg.Client({ connectionString: url, application_name: 'leaky-test-pool' });
+    await leaked.connect();
+    leaked.on('error', () => undefined); // the forced drop ends it
+    try {
+      await expect(dropDatabase(url, 300)).rejects.toThrow(/still had 1 session\(s\) 300 ms after its users were done: pid \d+ \(leaky-test-pool, idle/);
+      const admin = new pg.Client({ connectionString: inject('templateDatabaseUrl') });
+      await admin.connect();
+      try {
+        const name = new URL(url).pathname.slice(1);
+        expect((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount).toBe(0);
+      } finally {
+        await admin.end();
+      }
+    } finally {
+      await leaked.end().catch(() => undefined);
+    }
+  });
+
   it('is safe when several replicas migrate a new database at once', async () => {
     const url = freshUrl();
     try {

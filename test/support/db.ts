@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createDatabase, type Database } from '../../src/store/database.js';
+import { dropDatabase } from '../../src/store/migrations.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 
 // A database of one's own, copied from the run's migrated template.
@@ -41,13 +42,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     db: database.prisma,
     async drop() {
       await database.close();
-      const client = new pg.Client({ connectionString: adminUrl() });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
+      // Not by force: a session left behind fails the file (a leaked pool or process).
+      await dropDatabase(url.toString());
     },
   };
 }
