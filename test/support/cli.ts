@@ -37,6 +37,11 @@ export function runProcess(command: string, args: string[], env: NodeJS.ProcessE
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A command that does not read its input may have exited before it is written: EPIPE then
+    // says nothing about the command (its exit code and output do).
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(input ?? '');
   });
 }
