@@ -48,15 +48,27 @@ afterAll(async () => {
 const HOSTILE_IDS = ['..', '%2e%2e', 'a/b', 'x?y#', 'x'.repeat(500), 'bad\u0001id', 'new\nline', 'tab\tid', '-rf', ' leading', 'é-accent', ''];
 
 describe('hostile customer ids', () => {
-  // Nothing here writes: the three commands, one process per id, run side by side.
-  it.concurrent.each(['track add', 'track remove', 'history'])('%s refuses each with exit 2, before any request or write', async (command) => {
-    const results = await Promise.all(HOSTILE_IDS.map((id) => runCli([...command.split(' '), '--', id], env)));
+  // Each id's refusal is the pure rule's (test/unit/small-pieces.test.ts lists every one of them);
+  // here, the commands: `track add` and `track remove` take them all at once and must name each
+  // (a good id among them is not written either), `history` takes one id a process.
+  it.concurrent.each(['track add', 'track remove'])('%s refuses them all with exit 2, naming each, before any request or write', async (command) => {
+    const result = await runCli([...command.split(' '), '--', 'good-id', ...HOSTILE_IDS], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr.match(/^kyc-monitor: customer id /gm)).toHaveLength(HOSTILE_IDS.length);
+    expect(result.stderr).not.toContain('"good-id"');
+    expect(sandbox.stats.requests).toBe(0);
+    expect(await t.db.trackedCustomer.count()).toBe(0);
+  });
+
+  it.concurrent('history refuses each with exit 2, before any request or read', async () => {
+    const results = await Promise.all(HOSTILE_IDS.map((id) => runCli(['history', '--', id], env)));
     for (const [i, result] of results.entries()) {
       expect(result.code, JSON.stringify(HOSTILE_IDS[i])).toBe(2);
+      expect(result.stderr).toMatch(/^kyc-monitor: customer id /m);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
     expect(sandbox.stats.requests).toBe(0);
-    expect(await t.db.trackedCustomer.count()).toBe(0);
   });
 });
 

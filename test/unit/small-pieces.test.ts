@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config.js';
 
 describe('customer ids (SPEC §3)', () => {
   it.each(['a', 'A1', '0', 'cust-000001', 'a.b_c-d', 'x'.repeat(128)])('accepts %s', (id) => expect(isValidCustomerId(id)).toBe(true));
-  it.each(['', '..', '.a', '-a', '_a', '%2e%2e', 'a/b', 'x?y#', 'a b', 'x'.repeat(129), 'a\u0000b', 'a\nb', 'é', 'a%20b'])('rejects %j', (id) => {
+  it.each(['', '..', '.a', '-a', '_a', '%2e%2e', 'a/b', 'x?y#', 'a b', 'x'.repeat(129), 'a\u0000b', 'a\nb', 'é', 'a%20b', 'x'.repeat(500), 'bad\u0001id', 'new\nline', 'tab\tid', '-rf', ' leading', 'é-accent'])('rejects %j', (id) => {
     expect(isValidCustomerId(id)).toBe(false);
     expect(customerIdProblem(id)).not.toBeNull();
   });
