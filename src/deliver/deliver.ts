@@ -6,6 +6,7 @@ import type { Claim, OutboxAlert, OutboxStore, RecipientOutcome } from '../outbo
 import type { Mailer, OutgoingEmail, RecipientResult, SendResult } from './mailer.js';
 import { endedBySending, recipientRefused, smtpCredentialsRejected, smtpEmailRefused } from '../domain/ops-alerts.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDatabaseUnavailable } from '../store/unavailable.js';
 import { chunks, groupByOwed, isDue, recipientsOf, retryDelayMs, type RetryPolicy } from './plan.js';
 
 // Outbox delivery: claim → fan out to recipients (once per alert) → group by the recipients still
@@ -164,7 +165,7 @@ export class AlertDelivery {
           // The clock starts before the lease is renewed and the email rendered.
           const signal = options.signal ? AbortSignal.any([AbortSignal.timeout(budget), options.signal]) : AbortSignal.timeout(budget);
           await this.outbox.renew(claim.token, [...held], new Date(Date.now() + this.options.leaseMs));
-          await this.sendChunk(claim.token, chunk, group.recipients, signal, report, options.signal);
+          await this.sendChunk(claim.token, chunk, group.recipients, signal, report, options);
           for (const alert of chunk) held.delete(alert.id);
         }
       }
@@ -175,23 +176,27 @@ export class AlertDelivery {
   }
 
   /**
-   * Records what the server did with an email. A database that does not answer for a while (a
-   * restart, a failover) is waited out: the alerts stay claimed by this pass meanwhile (the claim
-   * token still holds them after its lease, unless another pass took them over).
+   * Records what the server did with an email. A database that cannot be reached for a while (a
+   * restart, a failover) is waited out — for twice the claim lease, at least 30 s, or until the
+   * pass's deadline (at least 5 s) — the alerts staying claimed by this pass meanwhile (the claim
+   * token still holds them after its lease, unless another pass took them over). Any other
+   * error is not retried.
    */
-  private async recordAnswer(token: string, stop: AbortSignal | undefined, record: Parameters<OutboxStore['record']>[1]): ReturnType<OutboxStore['record']> {
-    const giveUpAt = Date.now() + Math.max(RECORD_RETRY_MIN_MS, 2 * this.options.leaseMs);
+  private async recordAnswer(token: string, options: DeliverOptions, record: Parameters<OutboxStore['record']>[1]): ReturnType<OutboxStore['record']> {
+    const started = Date.now();
+    const window = Math.max(RECORD_RETRY_MIN_MS, 2 * this.options.leaseMs);
+    const giveUpAt = Math.min(started + window, Math.max(options.deadline ?? Infinity, started + 5_000));
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.outbox.record(token, record);
       } catch (error) {
         const waitMs = Math.min(5_000, 250 * 2 ** attempt);
-        if (stop?.aborted || Date.now() + waitMs > giveUpAt) {
+        if (!isDatabaseUnavailable(error) || options.signal?.aborted || Date.now() + waitMs > giveUpAt) {
           this.log.error({ alerts: record.alertIds.length, err: errorMessage(error) }, 'could not record what the SMTP server answered: these alerts may be sent again');
           throw error;
         }
         this.log.warn({ alerts: record.alertIds.length, err: errorMessage(error), retryInMs: waitMs }, 'could not record what the SMTP server answered: trying again');
-        await sleep(waitMs, undefined, stop ? { signal: stop } : undefined).catch(() => undefined);
+        await sleep(waitMs, undefined, options.signal ? { signal: options.signal } : undefined).catch(() => undefined);
       }
     }
   }
@@ -217,7 +222,7 @@ export class AlertDelivery {
     return this.options.names.lookup(ids, AbortSignal.any([signal, AbortSignal.timeout(this.options.nameLookupMs ?? NAME_LOOKUP_MS)]));
   }
 
-  private async sendChunk(token: string, alerts: readonly OutboxAlert[], recipients: readonly string[], signal: AbortSignal, report: DeliveryReport, stop: AbortSignal | undefined): Promise<void> {
+  private async sendChunk(token: string, alerts: readonly OutboxAlert[], recipients: readonly string[], signal: AbortSignal, report: DeliveryReport, options: DeliverOptions): Promise<void> {
     let result: SendResult;
     try {
       result = await this.mailer.send(await this.compose(alerts, recipients, signal), { signal });
@@ -231,7 +236,7 @@ export class AlertDelivery {
     const refusedAtRcpt = notSent.filter((r) => r.status === 'failed' && r.atRcpt);
     const now = this.now();
     const attempts = Math.max(...alerts.map((a) => a.attempts));
-    const statuses = await this.recordAnswer(token, stop, {
+    const statuses = await this.recordAnswer(token, options, {
       alertIds: alerts.map((a) => a.id),
       outcomes: result.recipients.map(toOutcome),
       at: now,

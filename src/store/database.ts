@@ -2,6 +2,7 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import type { SqlClient } from '../sql/client.js';
+import { isConnectionFailure } from './unavailable.js';
 
 export { Prisma } from '../generated/prisma/client.js';
 export type { SqlClient } from '../sql/client.js';
@@ -90,11 +91,4 @@ export function createDatabase(options: DatabaseOptions): Database {
       if (!pool.ended) await pool.end();
     },
   };
-}
-
-function isConnectionFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P'))) return true;
-  // pg's own socket failures and its query_timeout carry no SQLSTATE.
-  return error instanceof Error && /Connection terminated|Query read timeout|timeout exceeded when trying to connect/i.test(error.message);
 }

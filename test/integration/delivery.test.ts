@@ -238,13 +238,16 @@ describe('the database unavailable when the SMTP answer is to be recorded', () =
   /** The real store, whose writes of SMTP answers fail `times` times as a lost connection does. */
   class FlakyRecordOutbox extends OutboxStore {
     failures = 0;
-    constructor(private failTimes: number) {
+    constructor(
+      private failTimes: number,
+      private error: () => Error = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ) {
       super(t.database);
     }
     override async record(...args: Parameters<OutboxStore['record']>): ReturnType<OutboxStore['record']> {
       if (this.failures < this.failTimes) {
         this.failures++;
-        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        throw this.error();
       }
       return super.record(...args);
     }
@@ -262,6 +265,13 @@ describe('the database unavailable when the SMTP answer is to be recorded', () =
     await new Promise((r) => setTimeout(r, 2_100));
     expect(await new AlertDelivery(outbox, mailer, short, log).deliver({ force: true })).toMatchObject({ emailsSent: 0 });
     expect(smtp.messages).toHaveLength(1);
+  });
+
+  it('an error in the write itself (not the database being away) is not retried', async () => {
+    await addAlert();
+    const broken = new FlakyRecordOutbox(1, () => Object.assign(new Error('value too long for type character varying(16)'), { code: '22001' }));
+    await expect(new AlertDelivery(broken, mailer, options, log).deliver({ force: true })).rejects.toThrow(/value too long/);
+    expect(broken.failures).toBe(1);
   });
 });
 

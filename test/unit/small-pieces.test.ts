@@ -4,6 +4,7 @@ import { recipientsFor, recipientsKey } from '../../src/domain/recipients.js';
 import { classifySmtpError } from '../../src/deliver/mailer.js';
 import { Secrets } from '../../src/secrets.js';
 import { parseConfig } from '../../src/config.js';
+import { isDatabaseUnavailable } from '../../src/store/unavailable.js';
 
 describe('customer ids (SPEC §3)', () => {
   it.each(['a', 'A1', '0', 'cust-000001', 'a.b_c-d', 'x'.repeat(128)])('accepts %s', (id) => expect(isValidCustomerId(id)).toBe(true));
@@ -69,4 +70,22 @@ describe('secret scrubbing', () => {
     secrets.remember('abcdefgh');
     expect(secrets.scrub('x abcdefgh y abcd')).toBe('x [REDACTED] y [REDACTED]');
   });
+});
+
+describe('isDatabaseUnavailable: worth trying again shortly', () => {
+  const coded = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+  it.each([
+    ['ECONNREFUSED', coded('ECONNREFUSED')],
+    ['57P01 admin shutdown', coded('57P01')],
+    ['57P03 cannot connect now', coded('57P03')],
+    ['08006 connection failure', coded('08006')],
+    ['53300 too many connections', coded('53300')],
+    ['pg: Connection terminated', new Error('Connection terminated unexpectedly')],
+  ])('%s: yes', (_name, error) => expect(isDatabaseUnavailable(error)).toBe(true));
+  it.each([
+    ['22001 value too long', coded('22001')],
+    ['23505 unique violation', coded('23505')],
+    ['42P01 undefined table', coded('42P01')],
+    ['an error without a code', new Error('boom')],
+  ])('%s: no', (_name, error) => expect(isDatabaseUnavailable(error)).toBe(false));
 });
