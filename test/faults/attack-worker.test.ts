@@ -1,42 +1,26 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Sandbox } from '../../src/sandbox/server.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, type RunningCli } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { TestSmtpServer } from '../support/smtp.js';
+import { scanFixture } from '../support/scan-fixture.js';
 import { startWorker, stopWorker, until, workerEnv } from '../support/worker.js';
 
 // Attacks on the worker's scans: a scan whose process died while a scheduled tick was skipped
 // for it must not hold the schedule up until the next tick (a day, with the default cron).
 
-let t: TestDatabase;
-let sandbox: Sandbox;
-let smtp: TestSmtpServer;
+const f = scanFixture();
 let worker: RunningCli | undefined;
 
-beforeAll(async () => {
-  sandbox = await new Sandbox({ customers: 0 }).start();
-  smtp = await new TestSmtpServer().start();
-});
-afterAll(async () => {
-  await sandbox.close();
-  await smtp.close();
-});
-beforeEach(async () => {
-  t = await createTestDatabase();
-});
 afterEach(async (ctx) => {
   if (worker && ctx.task.result?.state === 'fail') console.error(worker.output().stderr.slice(-4000));
   if (worker) expect(await stopWorker(worker)).toBe(0);
   worker = undefined;
-  await t.drop();
 });
 
 describe('a dead scan and the schedule', { timeout: 60_000 }, () => {
   it('a `scan` killed after the tick it made the worker skip: the worker abandons it and makes the tick up', async () => {
-    await t.db.trackedCustomer.create({ data: { customerId: 'dead-1' } });
-    sandbox.setDocuments('dead-1', [{ purpose: 'KYC', name: 'passport', documentType: 'Passport', location: '/p.pdf', verificationResponse: 'ok', status: 'verified' }]);
-    const client = new pg.Client({ connectionString: t.url });
+    await f.t.db.trackedCustomer.create({ data: { customerId: 'dead-1' } });
+    f.sandbox.setDocuments('dead-1', [{ purpose: 'KYC', name: 'passport', documentType: 'Passport', location: '/p.pdf', verificationResponse: 'ok', status: 'verified' }]);
+    const client = new pg.Client({ connectionString: f.t.url });
     await client.connect();
     try {
       // The last 06:00 UTC tick found this manual scan running and was skipped; then its process
@@ -50,29 +34,25 @@ describe('a dead scan and the schedule', { timeout: 60_000 }, () => {
     } finally {
       await client.end();
     }
-    worker = await startWorker(workerEnv({ databaseUrl: t.url, sandboxUrl: sandbox.url, smtpUrl: smtp.url, extra: { SCAN_EVERY_SECONDS: undefined, SCAN_CRON: '0 6 * * *', SCAN_TIMEZONE: 'UTC' } }));
+    worker = await startWorker(workerEnv({ databaseUrl: f.t.url, sandboxUrl: f.sandbox.url, smtpUrl: f.smtp.url, extra: { SCAN_EVERY_SECONDS: undefined, SCAN_CRON: '0 6 * * *', SCAN_TIMEZONE: 'UTC' } }));
     // The catch-up watch looks every 10 s: within about 30 s, not at tomorrow's tick.
-    await until('the missed tick made up', async () => (await t.db.scan.count({ where: { trigger: 'catch-up', status: 'completed' } })) === 1, 30_000, 250);
-    const dead = await t.db.scan.findFirstOrThrow({ where: { trigger: 'manual' } });
+    await until('the missed tick made up', async () => (await f.t.db.scan.count({ where: { trigger: 'catch-up', status: 'completed' } })) === 1, 30_000, 250);
+    const dead = await f.t.db.scan.findFirstOrThrow({ where: { trigger: 'manual' } });
     expect(dead.status).toBe('interrupted');
     expect(dead.error).toMatch(/^abandoned/);
-    expect(await t.db.alert.count({ where: { kind: 'ops', subject: 'kyc-monitor: a scan could not complete' } })).toBe(1);
+    expect(await f.t.db.alert.count({ where: { kind: 'ops', subject: 'kyc-monitor: a scan could not complete' } })).toBe(1);
   });
 
   it('a batch waiting for its retry keeps its scan alive: a scan started meanwhile is refused, not taking it for dead', async () => {
-    const ids = ['alive-1', 'alive-2'];
-    for (const id of ids) {
-      await t.db.trackedCustomer.create({ data: { customerId: id } });
-      sandbox.setDocuments(id, [{ purpose: 'KYC', name: 'passport', documentType: 'Passport', location: `/${id}.pdf`, verificationResponse: 'ok', status: 'verified' }]);
-    }
-    const client = new pg.Client({ connectionString: t.url });
+    await f.track(['alive-1', 'alive-2']);
+    const client = new pg.Client({ connectionString: f.t.url });
     await client.connect();
     try {
       // Every attempt of the batch fails at its last statement (the batch count), for a while.
       await client.query('ALTER TABLE scan_batches ADD CONSTRAINT attack_no_batches CHECK (batch_no < 0) NOT VALID');
       // A failed batch is retried every third of the lease, 8 times: a 6 s lease gives it 16 s,
       // time for the wait below and a `scan` starting on a busy machine.
-      const env = workerEnv({ databaseUrl: t.url, sandboxUrl: sandbox.url, smtpUrl: smtp.url, extra: { SCAN_LEASE_SECONDS: '6' } });
+      const env = workerEnv({ databaseUrl: f.t.url, sandboxUrl: f.sandbox.url, smtpUrl: f.smtp.url, extra: { SCAN_LEASE_SECONDS: '6' } });
       worker = await startWorker(env);
       await worker.waitForOutput(/"msg":"job failed"/);
       // Longer than the lease: the batch has been waiting for retries all along.
@@ -81,9 +61,9 @@ describe('a dead scan and the schedule', { timeout: 60_000 }, () => {
       expect(scan.code).toBe(1);
       expect(scan.stderr).toMatch(/still running/);
       await client.query('ALTER TABLE scan_batches DROP CONSTRAINT attack_no_batches');
-      await until('the scan completed', async () => (await t.db.scan.count({ where: { status: 'completed' } })) === 1, 30_000, 250);
-      expect(await t.db.scan.count({ where: { status: { not: 'completed' } } })).toBe(0);
-      expect(await t.db.alert.count({ where: { kind: 'ops' } })).toBe(0);
+      await until('the scan completed', async () => (await f.t.db.scan.count({ where: { status: 'completed' } })) === 1, 30_000, 250);
+      expect(await f.t.db.scan.count({ where: { status: { not: 'completed' } } })).toBe(0);
+      expect(await f.t.db.alert.count({ where: { kind: 'ops' } })).toBe(0);
     } finally {
       await client.end();
     }

@@ -45,7 +45,7 @@ describe('a scan where the checks fail for one reason', () => {
   it('a few customers failing three scans in a row are reported in one email listing them', async () => {
     const good = ids(17, 'ok');
     await f.track(good);
-    await f.t.db.trackedCustomer.createMany({ data: ['gone-1', 'gone-2', 'gone-3'].map((customerId) => ({ customerId })) });
+    await f.trackIds(['gone-1', 'gone-2', 'gone-3']);
     for (let i = 0; i < 4; i++) {
       const scan = await f.scanJson();
       expect(scan.json).toMatchObject({ status: 'completed', checked: 17, failed: 3 });

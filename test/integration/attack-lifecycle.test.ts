@@ -1,43 +1,22 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { App } from '../../src/app.js';
-import { ALL_SECTIONS, parseConfig } from '../../src/config.js';
-import { Sandbox } from '../../src/sandbox/server.js';
+import type { App } from '../../src/app.js';
 import { ScanLifecycle } from '../../src/scan/lifecycle.js';
 import { finishScan } from '../../src/sql/finish-scan.js';
 import type { Database, SqlClient } from '../../src/store/database.js';
-import { createTestDatabase, testQueuePrefix, type TestDatabase } from '../support/db.js';
+import { startTestApp, type TestApp } from '../support/app.js';
 
 // Attacks on the scan lifecycle's start: what another process does between two statements of
 // one start (a real second connection, made to act at that exact point).
 
-let t: TestDatabase;
-let sandbox: Sandbox;
 let app: App;
+let testApp: TestApp;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  sandbox = await new Sandbox({ tenantId: 'tenant', accessToken: 'tok-1234', customers: 0 }).start();
-  const config = parseConfig(
-    {
-      DATABASE_URL: t.url,
-      REDIS_URL: inject('redisUrl'),
-      QUEUE_PREFIX: testQueuePrefix(),
-      CYREXA_BASE_URL: sandbox.url,
-      CYREXA_TENANT_ID: 'tenant',
-      CYREXA_ACCESS_TOKEN: 'tok-1234',
-      CYREXA_MAX_RPS: '1000',
-      ALERT_TO: 'c@example.com',
-    },
-    ALL_SECTIONS,
-  );
-  app = await new App(config, pino({ level: 'silent' })).load();
+  testApp = await startTestApp();
+  ({ app } = testApp);
 });
-afterAll(async () => {
-  await app.close();
-  await sandbox.close();
-  await t.drop();
-});
+afterAll(() => testApp.close());
 
 /** The product's database, with `afterStatement` run (on its own connection) after each statement matching `pattern`. */
 function interleaved(db: Database, pattern: RegExp, afterStatement: () => Promise<void>): Database {

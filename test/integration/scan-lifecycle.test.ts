@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { pino } from 'pino';
-import { App } from '../../src/app.js';
-import { ALL_SECTIONS, parseConfig } from '../../src/config.js';
-import { Sandbox } from '../../src/sandbox/server.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
 import { runScanInProcess } from '../../src/scan/run-in-process.js';
-import { createTestDatabase, testQueuePrefix, type TestDatabase } from '../support/db.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import type { TestDatabase } from '../support/db.js';
 
 // The scan lifecycle through the composition root: one running scan decided by the database,
 // totals, operations alerts per incident, leases, paging over batches.
@@ -12,30 +11,13 @@ import { createTestDatabase, testQueuePrefix, type TestDatabase } from '../suppo
 let t: TestDatabase;
 let sandbox: Sandbox;
 let app: App;
+let testApp: TestApp;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  sandbox = await new Sandbox({ tenantId: 'tenant', accessToken: 'tok-1234', customers: 0 }).start();
-  const config = parseConfig(
-    {
-      DATABASE_URL: t.url,
-      REDIS_URL: inject('redisUrl'),
-      QUEUE_PREFIX: testQueuePrefix(),
-      CYREXA_BASE_URL: sandbox.url,
-      CYREXA_TENANT_ID: 'tenant',
-      CYREXA_ACCESS_TOKEN: 'tok-1234',
-      CYREXA_MAX_RPS: '1000',
-      ALERT_TO: 'c@example.com',
-    },
-    ALL_SECTIONS,
-  );
-  app = await new App(config, pino({ level: 'silent' })).load();
+  testApp = await startTestApp();
+  ({ t, sandbox, app } = testApp);
 });
-afterAll(async () => {
-  await app.close();
-  await sandbox.close();
-  await t.drop();
-});
+afterAll(() => testApp.close());
 beforeEach(() => sandbox.clearFailures());
 
 const doc = (status: string) => [{ purpose: 'KYC', name: 'p', documentType: 'Passport', location: '/p', verificationResponse: '', status, metadata: [] }];

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
+import type { SandboxDocument } from '../../src/sandbox/generator.js';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { baseEnv, runCli, type RunningCli } from './cli.js';
 import { createTestDatabase, testQueuePrefix, type TestDatabase } from './db.js';
@@ -17,8 +18,25 @@ export interface ScanFixture {
   env(extra?: Record<string, string | undefined>): NodeJS.ProcessEnv;
   /** `scan --json` with `extra` settings: its exit code, output, and the parsed summary. */
   scanJson(extra?: Record<string, string | undefined>, timeoutMs?: number): Promise<{ code: number | null; stdout: string; stderr: string; json: Record<string, unknown> | null }>;
+  /** `scan --json`'s parsed summary; an error with the end of stderr when it printed none. */
+  scanSummary(extra?: Record<string, string | undefined>): Promise<Record<string, number | string>>;
+  /** Tracks the ids (their documents are the test's to set). */
+  trackIds(ids: readonly string[]): Promise<void>;
   /** Tracks the ids, each with one passport in `status`. */
   track(ids: readonly string[], status?: string): Promise<void>;
+}
+
+/** `n` documents of one customer, every `expiredEvery`th expired (0: none), of both purposes and types. */
+export function manyDocuments(id: string, n: number, expiredEvery = 0): SandboxDocument[] {
+  return Array.from({ length: n }, (_, i) => ({
+    purpose: i % 3 === 0 ? 'KYB' : 'KYC',
+    documentType: i % 2 === 0 ? 'Passport' : 'selfie',
+    name: `${id}-document-${i}`,
+    location: `https://files.example/${id}/${i}.pdf?sig=${i}`,
+    verificationResponse: `checked by the sandbox, document ${i}`,
+    status: expiredEvery > 0 && i % expiredEvery === 0 ? 'expired' : 'verified',
+    metadata: [],
+  }));
 }
 
 export function scanFixture(settings: Record<string, string> = {}): ScanFixture {
@@ -91,8 +109,16 @@ export function scanFixture(settings: Record<string, string> = {}): ScanFixture 
       const result = await runCli(['scan', '--json'], fixture.env(extra), undefined, timeoutMs);
       return { ...result, json: result.stdout.trim() ? (JSON.parse(result.stdout) as Record<string, unknown>) : null };
     },
-    async track(ids, status = 'verified') {
+    async scanSummary(extra = {}) {
+      const result = await fixture.scanJson(extra);
+      if (!result.json) throw new Error(`scan printed nothing (exit ${result.code}):\n${result.stderr.slice(-3000)}`);
+      return result.json as Record<string, number | string>;
+    },
+    async trackIds(ids) {
       await fixture.t.db.trackedCustomer.createMany({ data: ids.map((customerId) => ({ customerId })) });
+    },
+    async track(ids, status = 'verified') {
+      await fixture.trackIds(ids);
       for (const id of ids) fixture.sandbox.setDocuments(id, [{ purpose: 'KYC', name: 'passport', documentType: 'Passport', location: `/${id}.pdf`, verificationResponse: 'ok', status }]);
     },
   };
