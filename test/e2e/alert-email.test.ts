@@ -4,6 +4,7 @@ import { Sandbox } from '../../src/sandbox/server.js';
 import { baseEnv, runCli } from '../support/cli.js';
 import { createTestDatabase, testQueuePrefix, type TestDatabase } from '../support/db.js';
 import { csvRows, TestSmtpServer, type ReceivedMail } from '../support/smtp.js';
+import { visibleText } from '../support/html.js';
 
 // The alert email as it reaches a mail server (SPEC §5, issue 11): `scan` as a child process
 // against the sandbox and a real SMTP server; the subject, both parts and the CSV, as a
@@ -25,19 +26,6 @@ const doc = (purpose: string, documentType: string, name: string, status: string
 });
 
 const CSV_HEADER = 'detected_at,customer_id,purpose,document_type,document_name,previous_status,new_status,verification_response,expires_on,case_id';
-
-/** What the HTML part shows a reader: tags out, entities decoded, whitespace folded. */
-function visible(html: string | false | undefined): string {
-  return String(html)
-    .replace(/^[\s\S]*<body[^>]*>/, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 async function scanAndReceive(): Promise<ReceivedMail> {
   const before = smtp.messages.length;
@@ -83,7 +71,7 @@ describe('the alert email in a real mail server', () => {
     expect(mail.envelope.to).toEqual(['compliance@example.com']);
     expect(mail.parsed.subject).toBe('KYC alert: 1 declined, 1 expired — 2 customers');
     const text = mail.parsed.text ?? '';
-    const html = visible(mail.parsed.html);
+    const html = visibleText(mail.parsed.html);
     for (const part of [text, html]) {
       expect(part).toContain('Already declined when first checked');
       expect(part).toContain('Already expired when first checked');
@@ -112,7 +100,7 @@ describe('the alert email in a real mail server', () => {
 
     expect(mail.parsed.subject).toBe('KYC/KYB alert: 1 declined, 1 expired — 2 customers');
     const text = mail.parsed.text ?? '';
-    const html = visible(mail.parsed.html);
+    const html = visibleText(mail.parsed.html);
     for (const part of [text, html]) {
       expect(part).toContain('Changed from verified to expired');
       expect(part).toContain('New document, declined');

@@ -5,6 +5,7 @@ import { baseEnv, runCli, type CliResult } from '../support/cli.js';
 import { createTestDatabase, testQueuePrefix, type TestDatabase } from '../support/db.js';
 import { freePort } from '../support/servers.js';
 import { csvRows, TestSmtpServer, type ReceivedMail } from '../support/smtp.js';
+import { visibleText } from '../support/html.js';
 
 // Who the customer is (issue 11, item 3): the names come from the sandbox's getDetailsById over
 // HTTP when an email is rendered, the emails reach a real SMTP server; `scan` and `alerts flush`
@@ -20,19 +21,6 @@ let env: NodeJS.ProcessEnv;
 const outputs: string[] = [];
 
 const expired = (id: string) => [{ purpose: 'KYC', documentType: 'Passport', name: `${id}.pdf`, location: `/files/${id}`, verificationResponse: 'expired', status: 'expired', metadata: [] }];
-
-/** What the HTML part shows a reader: tags out, entities decoded, whitespace folded. */
-function visible(html: string | false | undefined): string {
-  return String(html)
-    .replace(/^[\s\S]*<body[^>]*>/, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 async function cli(args: string[], extra: Record<string, string | undefined> = {}): Promise<CliResult> {
   const result = await runCli(args, { ...env, ...extra });
@@ -103,7 +91,7 @@ describe('customer names in alert emails', () => {
     expect(text).toContain(`WHAT TO DO\n\n${INSTRUCTIONS}\n`);
     expect(text.indexOf('WHAT TO DO')).toBeLessThan(text.indexOf('acme-1'));
     expect(html).toContain('Escalate &lt;declined&gt; ones to the MLRO.');
-    expect(visible(html)).toContain('What to do Open the customer in the back office & ask for a new document within 5 days. Escalate <declined> ones to the MLRO.');
+    expect(visibleText(html)).toContain('What to do Open the customer in the back office & ask for a new document within 5 days. Escalate <declined> ones to the MLRO.');
     // The CSV keeps the raw values only (SPEC's header).
     expect(csvRows(mail).map((r) => r.customer_id).sort()).toEqual(['acme-1', 'cust.2']);
     // One lookup per customer in the email, none for the one without an alert.

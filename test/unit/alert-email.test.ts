@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { CSV_HEADER, escapeHtml, neutraliseCell, renderAlertEmail, type AlertView } from '../../src/domain/alert-email.js';
+import { visibleText } from '../support/html.js';
 
 const alert = (over: Partial<AlertView> = {}): AlertView => ({
   detectedAt: new Date('2026-11-25T08:07:07.123Z'),
@@ -16,20 +17,6 @@ const alert = (over: Partial<AlertView> = {}): AlertView => ({
 });
 
 const rowsOf = (content: string) => parse(content, { columns: true }) as Array<Record<string, string>>;
-
-/** The HTML as a reader sees it: tags out, entities decoded, whitespace folded. */
-function visibleText(html: string): string {
-  const body = html.replace(/^[\s\S]*<body[^>]*>/, '').replace(/<\/body>[\s\S]*$/, '');
-  return body
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&mdash;/g, '—')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 describe('alert email: what happened to each document (issue 11 item 1)', () => {
   const baseline = alert({ previousStatus: null, baseline: true });
