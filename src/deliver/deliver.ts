@@ -2,7 +2,7 @@ import { renderAlertEmail, type AlertView } from '../domain/alert-email.js';
 import type { CustomerNames } from './customer-names.js';
 import type { AlertRoutes } from '../domain/recipients.js';
 import { errorMessage, type Logger } from '../logger.js';
-import type { Claim, OutboxAlert, OutboxStore, RecipientOutcome } from '../outbox/store.js';
+import type { AlertStatus, Claim, OutboxAlert, OutboxStore, RecipientOutcome, SendRecord } from '../outbox/store.js';
 import type { Mailer, OutgoingEmail, RecipientResult, SendResult } from './mailer.js';
 import { endedBySending, recipientRefused, smtpCredentialsRejected, smtpEmailRefused } from '../domain/ops-alerts.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -182,7 +182,7 @@ export class AlertDelivery {
    * token still holds them after its lease, unless another pass took them over). Any other
    * error is not retried.
    */
-  private async recordAnswer(token: string, options: DeliverOptions, record: Parameters<OutboxStore['record']>[1]): ReturnType<OutboxStore['record']> {
+  private async recordAnswer(token: string, options: DeliverOptions, record: SendRecord): Promise<Map<bigint, AlertStatus>> {
     const started = Date.now();
     const window = Math.max(RECORD_RETRY_MIN_MS, 2 * this.options.leaseMs);
     const giveUpAt = Math.min(started + window, Math.max(options.deadline ?? Infinity, started + 5_000));

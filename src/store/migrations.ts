@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -181,7 +182,7 @@ export async function dropDatabase(databaseUrl: string, graceMs = 10_000): Promi
         // 55006 object_in_use: "database … is being accessed by other users".
         if ((error as { code?: string }).code !== '55006') throw error;
         if (Date.now() >= giveUpAt) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
       }
     }
     const { rows } = await client.query<{ pid: number; application_name: string; state: string | null; backend_start: Date }>(
