@@ -65,6 +65,9 @@ export class Sandbox {
   /** Told of every getDocuments request as it arrives (tests that count requests per customer). */
   onDocumentsRequest: ((customerId: string) => void) | undefined;
 
+  /** The rate limit's clock (monotonic ms): a test may stop it to make every request of a burst arrive at once. */
+  rateClock: () => number = () => performance.now();
+
   constructor(options: SandboxOptions = {}) {
     this.options = {
       port: options.port ?? 0,
@@ -267,7 +270,7 @@ export class Sandbox {
     const limit = this.options.rateLimit;
     if (limit === undefined) return false;
     this.arrivals ??= new Float64Array(limit).fill(-Infinity);
-    const now = performance.now();
+    const now = this.rateClock();
     const oldest = this.arrivals[this.arrivalNext] ?? -Infinity;
     if (now - oldest < 1000) return true;
     this.arrivals[this.arrivalNext] = now;
