@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { SchemaEngine, type MigrationList } from '@prisma/schema-engine-wasm';
 
 export type EngineTask =
@@ -20,6 +20,36 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/**
+ * Prisma's pg adapter runs a migration script by splitting it at every `;` — inside a comment, a
+ * string or a function body too — and sending the pieces one by one. A script is sent whole
+ * instead, as Prisma's native engine (`prisma migrate deploy`) does: Postgres parses it, and
+ * runs its statements as one implicit transaction.
+ */
+class WholeScriptPg extends PrismaPg {
+  private readonly pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    super(pool);
+    this.pool = pool;
+  }
+
+  override async connect(): ReturnType<PrismaPg['connect']> {
+    const adapter = await super.connect();
+    adapter.executeScript = async (script: string) => {
+      try {
+        await this.pool.query(script);
+      } catch (error) {
+        // In the shape the engine reports (the adapter's own errors): Postgres's code and words.
+        const e = error as Partial<pg.DatabaseError> & Error;
+        if (typeof e.code !== 'string') throw error;
+        throw new DriverAdapterError({ kind: 'postgres', code: e.code, severity: e.severity ?? 'ERROR', message: e.message, detail: e.detail, column: e.column, hint: e.hint });
+      }
+    };
+    return adapter;
+  }
+}
+
 async function run(task: EngineTask): Promise<unknown> {
   // Our own pool, ended afterwards: the engine holds Prisma's session advisory lock on one of its
   // connections, and a pool left open would keep that lock from the next replica.
@@ -27,7 +57,7 @@ async function run(task: EngineTask): Promise<unknown> {
   pool.on('error', () => undefined);
   pool.on('connect', (connection) => connection.on('error', () => undefined));
   const schema = task.kind === 'diff' ? task.toSchema : undefined;
-  const engine = await SchemaEngine.new({ datamodels: schema === undefined ? undefined : [['schema.prisma', schema]] }, () => undefined, bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool)));
+  const engine = await SchemaEngine.new({ datamodels: schema === undefined ? undefined : [['schema.prisma', schema]] }, () => undefined, bindMigrationAwareSqlAdapterFactory(new WholeScriptPg(pool)));
   try {
     if (task.kind === 'apply') {
       const result = await engine.applyMigrations({ migrationsList: task.migrationsList, filters: { externalTables: [], externalEnums: [] } });

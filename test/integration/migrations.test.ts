@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject, describe, expect, it } from 'vitest';
 import { migrate, pendingMigrations, dropDatabase, diffSchemas, ensureDatabase, loadMigrations, SCHEMA_FILE } from '../../src/store/migrations.js';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 // Migrations through Prisma's WebAssembly schema engine (an internal API, pinned in
 // package.json): this test is what tells us an upgrade broke it.
@@ -38,6 +40,37 @@ describe('migrations', () => {
       }
     } finally {
       await dropDatabase(url);
+    }
+  });
+
+  it('sends each migration to Postgres whole, as `prisma migrate deploy` does; a failing one is named and leaves nothing behind', async () => {
+    // Prisma's pg adapter would split this script at every `;`: in the comment, the string and
+    // the function body. The timeline's append-only trigger is written like this.
+    const dir = await mkdtemp(path.join(tmpdir(), 'kyc-migrations-'));
+    const url = freshUrl();
+    try {
+      await writeFile(path.join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n');
+      await mkdir(path.join(dir, '20260101000000_whole'));
+      await writeFile(
+        path.join(dir, '20260101000000_whole', 'migration.sql'),
+        `-- a comment; with a semicolon\nCREATE TABLE t (v text DEFAULT 'a;b');\nCREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN 1;\nEND\n$$;\n`,
+      );
+      expect((await migrate(url, dir)).applied).toEqual(['20260101000000_whole']);
+      const row = await withClient(url, async (c) => (await c.query<{ v: string; f: number }>("INSERT INTO t DEFAULT VALUES RETURNING v, f() AS f")).rows[0]);
+      expect(row).toEqual({ v: 'a;b', f: 1 });
+
+      // A script whose second statement fails: the first is undone too (one implicit transaction).
+      await mkdir(path.join(dir, '20260102000000_broken'));
+      await writeFile(path.join(dir, '20260102000000_broken', 'migration.sql'), 'CREATE TABLE u (id int);\nALTER TABLE missing ADD COLUMN x int;\n');
+      const failure = await migrate(url, dir).then(() => null, (error: unknown) => error);
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toContain('20260102000000_broken');
+      expect((failure as Error).message).toContain('No such table: missing');
+      const u = await withClient(url, async (c) => (await c.query("SELECT to_regclass('public.u') AS u")).rows[0]);
+      expect(u).toEqual({ u: null });
+    } finally {
+      await dropDatabase(url);
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
@@ -87,7 +120,10 @@ describe('migrations', () => {
       await withClient(rendered, (c) => c.query(sql ?? ''));
       const [a, b] = await Promise.all([catalog(migrated), catalog(rendered)]);
       const partial = a.structure.filter((line) => / WHERE /.test(line));
-      expect(partial).toEqual(['ops_incidents CREATE UNIQUE INDEX ops_incidents_open_kind_key ON public.ops_incidents USING btree (kind) WHERE (ended_at IS NULL)']);
+      expect(partial).toEqual([
+        "cases CREATE UNIQUE INDEX cases_unresolved_identity_key ON public.cases USING btree (customer_id, purpose, document_type, document_name) WHERE ((state)::text <> 'resolved'::text)",
+        'ops_incidents CREATE UNIQUE INDEX ops_incidents_open_kind_key ON public.ops_incidents USING btree (kind) WHERE (ended_at IS NULL)',
+      ]);
       expect(a.structure.filter((line) => !partial.includes(line))).toEqual(b.structure);
       expect(b.checks).toEqual([]);
       expect(a.checks).toEqual([
@@ -95,12 +131,20 @@ describe('migrations', () => {
         'alerts.alerts_kind_check',
         'alerts.alerts_shape_check',
         'alerts.alerts_status_check',
+        'case_events.case_events_kind_check',
+        'cases.cases_acknowledged_check',
+        'cases.cases_resolution_check',
+        'cases.cases_resolved_check',
+        'cases.cases_state_check',
         'document_events.document_events_kind_check',
         'scans.scans_running_slot_check',
         'scans.scans_status_check',
         'scans.scans_trigger_check',
         'tracked_customers.tracked_customers_last_outcome_check',
       ]);
+      // The timeline's append-only guard (a PL/pgSQL function: its body's `;` reach Postgres whole).
+      expect(b.triggers).toEqual([]);
+      expect(a.triggers).toEqual(['case_events.case_events_append_only', 'case_events.case_events_no_truncate']);
     } finally {
       await Promise.all([dropDatabase(migrated), dropDatabase(rendered)]);
     }
@@ -118,7 +162,7 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 }
 
 /** Tables, columns, indexes and constraints of the public schema, as sorted lines of text. */
-async function catalog(url: string): Promise<{ structure: string[]; checks: string[] }> {
+async function catalog(url: string): Promise<{ structure: string[]; checks: string[]; triggers: string[] }> {
   return withClient(url, async (c) => {
     const columns = await c.query<{ line: string }>(`
       SELECT format('%s.%s %s%s%s', table_name, column_name, data_type, CASE WHEN is_nullable = 'NO' THEN ' not null' ELSE '' END,
@@ -130,8 +174,11 @@ async function catalog(url: string): Promise<{ structure: string[]; checks: stri
       SELECT format('%s.%s %s', t.relname, k.conname, pg_get_constraintdef(k.oid)) AS line, k.contype AS type
       FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
       WHERE n.nspname = 'public' AND t.relname <> '_prisma_migrations'`);
+    const triggers = await c.query<{ line: string }>(`
+      SELECT format('%s.%s', t.relname, g.tgname) AS line FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
+      JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = 'public' AND NOT g.tgisinternal`);
     const checks = constraints.rows.filter((r) => r.type === 'c').map((r) => r.line.split(' ')[0] ?? '');
     const structure = [...columns.rows, ...indexes.rows, ...constraints.rows.filter((r) => r.type !== 'c')].map((r) => r.line);
-    return { structure: structure.sort(), checks: checks.sort() };
+    return { structure: structure.sort(), checks: checks.sort(), triggers: triggers.rows.map((r) => r.line).sort() };
   });
 }
