@@ -76,7 +76,7 @@ export async function seedSnapshots(run: BenchRun, customers: number): Promise<v
         const diff = diffDocuments(null, parseGetDocuments({ documents: generatedDocuments(1, id, 0) }, id, 'bench-tenant'));
         writes.push({ kind: 'changed', customerId: id, expectedVersion: 0, baseline: true, diff, alerting: [] });
       }
-      const tally = await db.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 0 }, at, writes, false));
+      const tally = await db.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 0, isAlertStatus: () => false }, at, writes, false));
       if (tally.skipped) throw new Error(`seeding snapshots: ${tally.skipped} customers were already written`);
     })));
   } finally {

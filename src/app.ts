@@ -19,6 +19,7 @@ import { queueOpsAlert } from './sql/queue-ops-alert.js';
 import { CustomerStore } from './store/customers.js';
 import { createDatabase, type Database } from './store/database.js';
 import { EventStore } from './store/events.js';
+import { CaseService } from './cases/cases.js';
 import { endIncident, raiseIncident } from './outbox/incidents.js';
 import { OutboxStore } from './outbox/store.js';
 import { ScanStore } from './store/scans.js';
@@ -201,6 +202,9 @@ export class App {
   }
   get events(): EventStore {
     return this.once('events', () => new EventStore(this.db));
+  }
+  get cases(): CaseService {
+    return this.once('cases', () => new CaseService(this.db));
   }
 
   /** The access token source of every Cyrexa request of this process. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { watchOutput } from './commands/output.js';
 import type { SandboxCommandOptions } from './commands/sandbox.js';
+import { CASE_STATE_FILTERS, type CaseStateFilter } from './domain/cases.js';
 
 // argv → one command → exit code. Nothing else. Each command's module is loaded only when it
 // runs, so that `--help` or `track add` does not load the queue, HTTP and mail libraries.
@@ -70,6 +71,42 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--limit <n>', 'most events shown').argParser(int(1, 1_000_000)).default(1000))
     .action((id: string, opts: { json?: boolean; limit: number }) => run(import('./commands/history.js').then((m) => m.historyCommand(id, opts))));
 
+  const cases = program.command('cases').description('follow alerts through to resolution: list, show, acknowledge, resolve, note').exitOverride();
+  cases
+    .command('list')
+    .description('cases, oldest first: id, customer, document, status, opened, age, state, who acknowledged')
+    .addOption(new Option('--state <state>', 'which cases').choices(CASE_STATE_FILTERS).default('unresolved'))
+    .option('--customer <id>', "only this customer's cases")
+    .option('--json', 'one JSON document on stdout')
+    .action((opts: { state: CaseStateFilter; customer?: string; json?: boolean }) => run(import('./commands/cases.js').then((m) => m.casesList(opts))));
+  cases
+    .command('show')
+    .description('a case and its whole timeline')
+    .argument('<id>', 'case id (17 or #17)')
+    .option('--json', 'one JSON document on stdout')
+    .action((id: string, opts: { json?: boolean }) => run(import('./commands/cases.js').then((m) => m.casesShow(id, opts))));
+  cases
+    .command('ack')
+    .description('acknowledge cases (one already acknowledged or resolved is left as it is)')
+    .argument('<ids...>', 'case ids')
+    .option('--by <who>', 'who acknowledges (1 to 200 characters)')
+    .option('--note <text>', 'a note for the timeline (at most 2,000 characters)')
+    .action((ids: string[], opts: { by?: string; note?: string }) => run(import('./commands/cases.js').then((m) => m.casesAck(ids, opts))));
+  cases
+    .command('resolve')
+    .description('resolve cases by hand, saying why (one already resolved is left as it is)')
+    .argument('<ids...>', 'case ids')
+    .option('--by <who>', 'who resolves (1 to 200 characters)')
+    .option('--note <text>', 'why (at most 2,000 characters; required)')
+    .action((ids: string[], opts: { by?: string; note?: string }) => run(import('./commands/cases.js').then((m) => m.casesResolve(ids, opts))));
+  cases
+    .command('note')
+    .description("add a note to a case's timeline")
+    .argument('<id>', 'case id')
+    .option('--by <who>', 'who writes (1 to 200 characters)')
+    .option('--note <text>', 'the note (at most 2,000 characters; required)')
+    .action((id: string, opts: { by?: string; note?: string }) => run(import('./commands/cases.js').then((m) => m.casesNote(id, opts))));
+
   const alerts = program.command('alerts').description('alert delivery').exitOverride();
   alerts.command('flush').description('deliver pending alerts now').option('--json', 'one JSON document on stdout').action((opts: { json?: boolean }) => run(import('./commands/alerts.js').then((m) => m.alertsFlush(opts))));
   alerts.command('test').description('send a test email to ALERT_TO').action(() => run(import('./commands/alerts.js').then((m) => m.alertsTest())));
@@ -89,7 +126,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--token <token>', 'token header to require (default: any)')
     .action((opts: SandboxCommandOptions) => run(import('./commands/sandbox.js').then((m) => m.sandboxCommand(opts))));
 
-  for (const command of [program, ...program.commands, ...track.commands, ...alerts.commands]) command.exitOverride();
+  for (const command of [program, ...program.commands, ...track.commands, ...cases.commands, ...alerts.commands]) command.exitOverride();
   return program;
 }
 

@@ -1,5 +1,5 @@
 import type pLimit from 'p-limit';
-import { raisesAlert, type AlertRules } from '../domain/alert-rules.js';
+import { isAlertStatus, raisesAlert, type AlertRules } from '../domain/alert-rules.js';
 import { isKnownStatus } from '../domain/documents.js';
 import { diffDocuments } from '../domain/status-diff.js';
 import type { Logger } from '../logger.js';
@@ -73,7 +73,7 @@ export async function checkBatch(deps: CheckDependencies, batch: Batch, signal?:
     pending = [];
     pendingDocuments = 0;
     writing = writing.then(async () => {
-      const tally = await writeWithFallback(deps.db, { scanId: batch.scanId, batchNo: batch.batchNo, leaseMs: deps.leaseMs }, new Date(), results, batchDone);
+      const tally = await writeWithFallback(deps.db, { scanId: batch.scanId, batchNo: batch.batchNo, leaseMs: deps.leaseMs, isAlertStatus: (status) => isAlertStatus(status, deps.rules) }, new Date(), results, batchDone);
       account(tally);
     });
     return writing;

@@ -3,12 +3,13 @@ import type { Database, SqlClient } from '../store/database.js';
 import { insertEventsAndAlerts, type EventRow } from '../sql/insert-events-and-alerts.js';
 import { recordBatchProgress, type BatchProgress } from '../sql/record-batch-progress.js';
 import { replaceSnapshots, type SnapshotRow } from '../sql/replace-snapshots.js';
+import { resolveCheckedCases, type LiveDocumentRow } from '../sql/resolve-checked-cases.js';
 import { saveCheckOutcomes, type CheckOutcomeRow } from '../sql/save-check-outcomes.js';
 import { FAILURE_STREAK } from '../domain/scan.js';
 
 // Everything some checks of a batch found, written in one transaction: each customer's last
 // check (time, outcome, error), the new snapshots, the events and the alerts they raise (the
-// outbox), and the scan's totals. All or nothing: no alert without its change, no change
+// outbox), the cases those alerts open or join and those the check resolves, and the scan's totals. All or nothing: no alert without its change, no change
 // without its alert, no total without what it counts.
 
 export type CheckResult =
@@ -47,6 +48,8 @@ export interface WriteTarget {
   scanId: string | null;
   batchNo: number;
   leaseMs: number;
+  /** A status in ALERT_STATUSES: a case whose documents are in none of them is resolved. */
+  isAlertStatus: (status: string) => boolean;
 }
 
 export async function writeResults(client: SqlClient, target: WriteTarget, at: Date, results: readonly CheckResult[], batchDone: boolean): Promise<WriteTally> {
@@ -76,9 +79,13 @@ export async function writeResults(client: SqlClient, target: WriteTarget, at: D
   const changed = written.filter((r) => r.kind === 'changed');
 
   const snapshots: SnapshotRow[] = [];
+  const live: LiveDocumentRow[] = [];
   const events: EventRow[] = [];
   for (const r of changed) {
-    for (const d of r.diff.next) snapshots.push({ customerId: r.customerId, ...d, removed: false });
+    for (const d of r.diff.next) {
+      snapshots.push({ customerId: r.customerId, ...d, removed: false });
+      live.push({ customerId: r.customerId, purpose: d.purpose, documentType: d.documentType, name: d.name, status: d.status, alerting: target.isAlertStatus(d.status) });
+    }
     r.diff.removed.forEach((d, i) => snapshots.push({ customerId: r.customerId, ...d, verificationResponse: null, position: i, removed: true }));
     r.diff.changes.forEach((change, i) =>
       events.push({
@@ -98,6 +105,8 @@ export async function writeResults(client: SqlClient, target: WriteTarget, at: D
   }
   await replaceSnapshots(client, changed.map((r) => r.customerId), at, snapshots);
   await insertEventsAndAlerts(client, target.scanId, at, events);
+  // Only where something changed: an unchanged customer's cases stay as they are.
+  await resolveCheckedCases(client, changed.filter((r) => r.diff.changes.length > 0).map((r) => r.customerId), at, live);
 
   const failureReasons: Record<string, number> = {};
   const streakCustomers: string[] = [];

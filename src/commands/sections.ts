@@ -13,6 +13,11 @@ export const COMMAND_SECTIONS = {
   scan: ['database', 'redis', 'cyrexa', 'scan', 'rules', 'mail'],
   status: ['database'],
   history: ['database'],
+  'cases list': ['database'],
+  'cases show': ['database'],
+  'cases ack': ['database'],
+  'cases resolve': ['database'],
+  'cases note': ['database'],
   // No Cyrexa settings: emails go out with customer ids alone.
   'alerts flush': ['database', 'mail'],
   'alerts test': ['mail'],

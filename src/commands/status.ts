@@ -1,16 +1,19 @@
+import { caseLabel } from '../domain/cases.js';
 import { EXIT_OK, runCommand } from './context.js';
 import { COMMAND_SECTIONS } from './sections.js';
 
 export function statusCommand(options: { json?: boolean }): Promise<number> {
   return runCommand(COMMAND_SECTIONS.status, async ({ app, out }) => {
-    const [scans, { tracked, failing: failingCount }, failing, { failedDeliveries: refusedCount, ...counts }, failedAlerts, refused] = await Promise.all([
+    const [scans, { tracked, failing: failingCount }, failing, { failedDeliveries: refusedCount, ...counts }, failedAlerts, refused, cases] = await Promise.all([
       app.scans.recent(5),
       app.customers.counts(),
       app.customers.list({ limit: 20, failingOnly: true }),
       app.outbox.counts(),
       app.outbox.listFailed(20),
       app.outbox.listFailedDeliveries(50),
+      app.cases.counts(),
     ]);
+    const oldestOpen = cases.oldest_open_id === null || cases.oldest_open_at === null ? null : { id: Number(cases.oldest_open_id), openedAt: cases.oldest_open_at };
     if (options.json) {
       out(
         JSON.stringify({
@@ -22,6 +25,7 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
           // Recipients the mail server refused for good, each with the alert it did not get.
           failedDeliveries: refused.map((d) => ({ alertId: d.alertId.toString(), kind: d.kind, customerId: d.customerId, recipient: d.recipient, error: d.error, failedAt: d.failedAt.toISOString() })),
           failedDeliveriesCount: refusedCount,
+          cases: { open: cases.open, acknowledged: cases.acknowledged, oldestOpen: oldestOpen && { id: oldestOpen.id, openedAt: oldestOpen.openedAt.toISOString() } },
         }),
       );
       return EXIT_OK;
@@ -44,11 +48,13 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
     lines.push('', `failing customers: ${failingCount}`);
     for (const c of failing) lines.push(`  ${c.customerId}  ${c.consecutiveFailures} in a row  ${c.lastError ?? ''}`);
     if (failingCount > failing.length) lines.push(`  … ${failingCount - failing.length} more: kyc-monitor track list --failing`);
+    lines.push('', `cases: ${cases.open} open (not acknowledged), ${cases.acknowledged} acknowledged`);
+    if (oldestOpen) lines.push(`  oldest open: ${caseLabel(oldestOpen.id)}, opened ${ago(now - oldestOpen.openedAt.getTime())} ago (${oldestOpen.openedAt.toISOString()}): kyc-monitor cases list`);
     lines.push('', `alerts: ${counts.pending} pending, ${counts.failed} failed, ${counts.sent} sent`);
-    for (const a of failedAlerts) lines.push(`  failed #${a.id} ${a.kind}${a.customerId ? ` ${a.customerId}` : ''}: ${a.lastError ?? ''}`);
+    for (const a of failedAlerts) lines.push(`  failed alert ${a.id} ${a.kind}${a.customerId ? ` ${a.customerId}` : ''}: ${a.lastError ?? ''}`);
     if (refusedCount > 0) {
       lines.push('', `recipients refused for good: ${refusedCount} deliveries`);
-      for (const d of refused) lines.push(`  ${d.recipient}  alert #${d.alertId} ${d.kind}${d.customerId ? ` ${d.customerId}` : ''}: ${d.error ?? ''}`);
+      for (const d of refused) lines.push(`  ${d.recipient}  alert ${d.alertId} ${d.kind}${d.customerId ? ` ${d.customerId}` : ''}: ${d.error ?? ''}`);
       if (refusedCount > refused.length) lines.push(`  … ${refusedCount - refused.length} more`);
     }
     out(lines.join('\n'));

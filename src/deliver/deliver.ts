@@ -294,6 +294,7 @@ export class AlertDelivery {
       previousStatus: a.previousStatus,
       newStatus: a.newStatus ?? '',
       verificationResponse: a.verificationResponse,
+      caseId: a.caseId,
       baseline: a.baseline,
       customerName: a.customerId === null ? null : (names.get(a.customerId) ?? null),
     }));

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { caseLabel } from './cases.js';
 import {
   alertSubject,
   customerCount,
@@ -21,6 +22,8 @@ import {
 
 export interface AlertView extends AlertFacts {
   verificationResponse: string | null;
+  /** The case the alert opened or joined (SPEC §10), shown as `#17`. */
+  caseId?: bigint | null;
   /** The customer's name from Cyrexa, when it could be had at render time. */
   customerName?: string | null;
 }
@@ -90,9 +93,9 @@ export function renderCsv(alerts: readonly AlertView[]): string {
       a.previousStatus ?? '',
       a.newStatus,
       a.verificationResponse ?? '',
-      // Filled by later features (expiry dates, cases): empty until then.
+      // Filled by a later feature (expiry dates): empty until then.
       '',
-      '',
+      a.caseId == null ? '' : String(a.caseId),
     ].map(neutraliseCell),
   );
   return stringify([[...CSV_HEADER], ...rows], { record_delimiter: '\r\n', quoted_match: /[\r\n]/ });
@@ -117,7 +120,7 @@ const INSTRUCTIONS_HEADING = 'What to do';
 export function renderText(alerts: readonly AlertView[], csvName: string, options: RenderOptions = {}): string {
   const template = options.customerUrlTemplate;
   const entry = (a: AlertView) => [
-    `- Customer ${customerWords(a)}`,
+    `- Customer ${customerWords(a)}${a.caseId == null ? '' : ` — case ${caseLabel(a.caseId)}`}`,
     ...(template ? [`  Customer page: ${customerUrl(template, a.customerId)}`] : []),
     `  Document: ${documentTypeWords(a.documentType)} "${oneLine(a.documentName)}" (${oneLine(a.purpose)})`,
     `  What happened: ${whatHappenedText(a)}`,
@@ -179,7 +182,7 @@ ${customerCell(a, template)}
 ${td('Document', `<span style="${unbroken(type + purpose)}">${escapeHtml(type)}${badge}</span><br><span style="color:#6b7280;word-break:break-word">${escapeHtml(oneLine(a.documentName))}</span>`)}
 ${td('What happened', `${escapeHtml(before)}<strong style="color:${colour}">${escapeHtml(status)}</strong>${escapeHtml(after)}`)}
 ${td('Verification response', escapeHtml(oneLine(a.verificationResponse ?? '')) || '<span style="color:#9ca3af">none</span>')}
-${td('Detected (UTC)', detectedWords(a.detectedAt), ';white-space:nowrap;color:#4b5563')}
+${td('Detected (UTC)', `${detectedWords(a.detectedAt)}${a.caseId == null ? '' : `<br><span style="color:#6b7280;font-size:12px">case ${caseLabel(a.caseId)}</span>`}`, ';white-space:nowrap;color:#4b5563')}
 </tr>`;
 }
 

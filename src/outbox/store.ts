@@ -26,6 +26,8 @@ export interface OutboxAlert {
   previousStatus: string | null;
   newStatus: string | null;
   verificationResponse: string | null;
+  /** The case it opened or joined (document alerts; null for operations alerts). */
+  caseId: bigint | null;
   /** Raised at the customer's first check (its event's `baseline`). */
   baseline: boolean;
   subject: string | null;
@@ -85,6 +87,7 @@ function toAlert(row: ClaimedAlertRow): OutboxAlert {
     previousStatus: row.previous_status,
     newStatus: row.new_status,
     verificationResponse: row.verification_response,
+    caseId: row.case_id === null ? null : BigInt(row.case_id),
     baseline: row.baseline,
     subject: row.subject,
     body: row.body,

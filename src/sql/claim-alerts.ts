@@ -29,6 +29,8 @@ export interface ClaimedAlertRow {
   previous_status: string | null;
   new_status: string | null;
   verification_response: string | null;
+  /** The case the alert opened or joined (document alerts). */
+  case_id: string | null;
   /** The alert's event was at the customer's baseline (false for operations alerts). */
   baseline: boolean;
   subject: string | null;
@@ -57,7 +59,7 @@ SET claim_token = $1::uuid, claimed_until = $3::timestamptz
 FROM due
 WHERE a.id = due.id
 RETURNING a.id, a.kind, a.customer_id, a.purpose, a.document_type, a.document_name, a.previous_status,
-  a.new_status, a.verification_response,
+  a.new_status, a.verification_response, a.case_id,
   COALESCE((SELECT e.baseline FROM document_events AS e WHERE e.id = a.event_id), false) AS baseline,
   a.subject, a.body, a.detected_at, a.attempts,
   a.routed_at IS NOT NULL AS routed,

@@ -13,7 +13,7 @@ export interface FailedAlert {
 export async function failedAlerts(client: SqlClient, limit: number): Promise<FailedAlert[]> {
   const { rows } = await client.query<Omit<FailedAlert, 'id'> & { id: string }>(
     `SELECT id::text AS id, kind, customer_id AS "customerId", last_error AS "lastError", detected_at AS "detectedAt"
-     FROM alerts WHERE status = 'failed' ORDER BY id DESC LIMIT $1`,
+     FROM alerts AS a WHERE a.status = 'failed' ORDER BY a.id DESC LIMIT $1`,
     [limit],
   );
   return rows.map((r) => ({ ...r, id: BigInt(r.id) }));

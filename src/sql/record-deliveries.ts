@@ -4,8 +4,9 @@ import type { SqlClient } from './client.js';
 // each alert in it becomes sent, failed (refused for good) or stays pending (refused for now, or
 // the email not accepted at all), and each alert is settled from all its deliveries — `pending`
 // (retried at `retryAt`) while a recipient is still owed it, else `sent` or `failed` — and
-// released. The sub-statements of one statement share a snapshot: `tally` reads the deliveries
-// as they were and overlays the rows `marked` changed.
+// released; the case of each alert delivered gets an `email` entry in its timeline. The
+// sub-statements of one statement share a snapshot: `tally` reads the deliveries as they were
+// and overlays the rows `marked` changed.
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
 export type AlertStatus = 'pending' | 'sent' | 'failed';
@@ -47,7 +48,18 @@ marked AS (
   FROM outcome AS o, alerts AS a
   WHERE d.alert_id = ANY($2::bigint[]) AND d.recipient = o.recipient AND d.status = 'pending'
     AND a.id = d.alert_id AND a.claim_token = $1::uuid
-  RETURNING d.alert_id, d.recipient, d.status
+  RETURNING d.alert_id, d.recipient, d.status, d.message_id
+),
+emailed AS (
+  -- Each case's timeline says which email carried its alert, to whom (SPEC §10): once per
+  -- recipient, since only deliveries still pending are marked.
+  INSERT INTO case_events (case_id, at, kind, actor, alert_id, details)
+  SELECT a.case_id, $7::timestamptz, 'email', 'system', a.id,
+         jsonb_build_object('recipients', jsonb_agg(m.recipient ORDER BY m.recipient), 'messageId', min(m.message_id))
+  FROM marked AS m JOIN alerts AS a ON a.id = m.alert_id
+  WHERE m.status = 'sent' AND a.case_id IS NOT NULL
+  GROUP BY a.case_id, a.id
+  ORDER BY a.case_id, a.id
 ),
 tally AS (
   SELECT d.alert_id,

@@ -21,10 +21,13 @@ export class CustomerStore {
     return added;
   }
 
-  /** Stops tracking; snapshots and history are kept. Returns the ids that were being tracked. */
-  async remove(ids: readonly string[]): Promise<string[]> {
+  /**
+   * Stops tracking; snapshots and history are kept, unresolved cases are resolved as
+   * `untracked`. Returns the ids that were being tracked.
+   */
+  async remove(ids: readonly string[], at = new Date()): Promise<string[]> {
     const removed: string[] = [];
-    for (let i = 0; i < ids.length; i += CHUNK) removed.push(...(await this.db.withClient((c) => untrackCustomers(c, ids.slice(i, i + CHUNK)))));
+    for (let i = 0; i < ids.length; i += CHUNK) removed.push(...(await this.db.withClient((c) => untrackCustomers(c, ids.slice(i, i + CHUNK), at))));
     return removed;
   }
 

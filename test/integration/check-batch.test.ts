@@ -31,14 +31,13 @@ afterAll(async () => {
   await t.drop();
 });
 beforeEach(async () => {
-  await t.db.alert.deleteMany();
-  await t.db.documentEvent.deleteMany();
-  await t.db.trackedCustomer.deleteMany();
-  await t.db.scan.deleteMany();
+  await t.reset();
   sandbox.clearFailures();
 });
 
 const doc = (status: string, name = 'passport') => ({ purpose: 'KYC', documentType: 'Passport', name, location: `/${name}.pdf`, status, verificationResponse: 'r' });
+
+const isAlertStatus = (status: string) => ['expired', 'declined'].includes(status.trim().toLowerCase());
 
 function deps(overrides: Partial<CheckDependencies> = {}): CheckDependencies {
   return {
@@ -82,7 +81,7 @@ describe('writing what a batch found', () => {
       { kind: 'unchanged', customerId: 'u1' },
       { kind: 'failed', customerId: 'f1', error: 'getDocuments answered 503', reason: 'http-503' },
     ];
-    const tally = await t.database.withTransaction((c) => writeResults(c, { scanId, batchNo: 0, leaseMs: 30_000 }, at, results, true));
+    const tally = await t.database.withTransaction((c) => writeResults(c, { scanId, batchNo: 0, leaseMs: 30_000, isAlertStatus }, at, results, true));
     expect(tally).toMatchObject({ checked: 4, failed: 1, changes: 9, alerts: 3, skipped: 0, scanComplete: true });
     for (const id of ['m1', 'm2', 'm3']) expect(await counts(id)).toEqual({ snapshots: 3, events: 3, alerts: 1, version: 1 });
     for (const alert of await t.db.alert.findMany()) {
@@ -96,7 +95,7 @@ describe('writing what a batch found', () => {
     expect(await t.db.trackedCustomer.findUniqueOrThrow({ where: { customerId: 'u1' } })).toMatchObject({ lastOutcome: 'ok', lastScanId: scanId, lastCheckedAt: at });
     expect(await t.db.scan.findUniqueOrThrow({ where: { id: scanId } })).toMatchObject({ checked: 4, failed: 1, changes: 9, alerts: 3, batchesDone: 1, failureReasons: { 'http-503': 1 } });
     // The same write again (a batch run again after a crash): every customer was checked by this scan already.
-    const again = await t.database.withTransaction((c) => writeResults(c, { scanId, batchNo: 0, leaseMs: 30_000 }, at, results, true));
+    const again = await t.database.withTransaction((c) => writeResults(c, { scanId, batchNo: 0, leaseMs: 30_000, isAlertStatus }, at, results, true));
     expect(again).toMatchObject({ checked: 0, failed: 0, changes: 0, skipped: 5 });
     expect(await t.db.scan.findUniqueOrThrow({ where: { id: scanId } })).toMatchObject({ checked: 4, batchesDone: 1 });
   });
@@ -104,8 +103,8 @@ describe('writing what a batch found', () => {
   it('a customer written by another check since its state was loaded is left out', async () => {
     await customers.add(['c3']);
     const first = baseline('c3', [doc('verified')]);
-    await t.database.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 1 }, new Date(), [first], false));
-    const tally = await t.database.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 1 }, new Date(), [first], false));
+    await t.database.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 1, isAlertStatus }, new Date(), [first], false));
+    const tally = await t.database.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 1, isAlertStatus }, new Date(), [first], false));
     expect(tally).toMatchObject({ checked: 0, skipped: 1 });
     expect(await counts('c3')).toEqual({ snapshots: 1, events: 1, alerts: 0, version: 1 });
   });
@@ -116,7 +115,7 @@ describe('writing what a batch found', () => {
     const bad = baseline('c5', [doc('declined')]);
     // The event insert fails (kind is checked by the database) after outcomes and snapshots were written.
     (bad as { diff: { changes: Array<{ kind: string }> } }).diff.changes[0]!.kind = 'nonsense';
-    await expect(t.database.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 1 }, new Date(), [good, bad], false))).rejects.toThrow(/check constraint/);
+    await expect(t.database.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 1, isAlertStatus }, new Date(), [good, bad], false))).rejects.toThrow(/check constraint/);
     expect(await counts('c4')).toEqual({ snapshots: 0, events: 0, alerts: 0, version: 0 });
   });
 
@@ -125,7 +124,7 @@ describe('writing what a batch found', () => {
     const scanId = await newScan();
     // A NUL reaching the database (the API client replaces it on the way in; this bypasses that).
     const results = [baseline('ok-1', [doc('expired')]), baseline('nul-1', [doc('expired', 'na\u0000me')]), baseline('ok-2', [doc('verified')])];
-    const tally = await writeWithFallback(t.database, { scanId, batchNo: 0, leaseMs: 30_000 }, new Date(), results, true);
+    const tally = await writeWithFallback(t.database, { scanId, batchNo: 0, leaseMs: 30_000, isAlertStatus }, new Date(), results, true);
     expect(tally).toMatchObject({ checked: 2, failed: 1, changes: 2, alerts: 1, scanComplete: true });
     expect(await counts('ok-1')).toEqual({ snapshots: 1, events: 1, alerts: 1, version: 1 });
     expect(await counts('ok-2')).toEqual({ snapshots: 1, events: 1, alerts: 0, version: 1 });

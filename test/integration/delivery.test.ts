@@ -498,6 +498,16 @@ describe('claim (issue 10 item 3)', () => {
   });
 });
 
+describe('failed alerts, as status lists them', () => {
+  it('newest first by id as a number, not as text (10 after 9)', async () => {
+    for (let i = 0; i < 11; i++) await addAlert({ documentName: `d-${i}` });
+    await t.db.alert.updateMany({ data: { status: 'failed', lastError: '550 no such user' } });
+    const ids = (await outbox.listFailed(20)).map((a) => a.id);
+    expect(ids).toEqual([...ids].sort((a, b) => Number(b - a)));
+    expect(ids).toHaveLength(11);
+  });
+});
+
 describe('operations incidents (SPEC §5)', () => {
   it('credentials rejected across midnight: one operations alert for the incident', async () => {
     await addAlert();

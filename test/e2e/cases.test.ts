@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import type { SandboxDocument } from '../../src/sandbox/generator.js';
+import { runCli } from '../support/cli.js';
+import { scanFixture } from '../support/scan-fixture.js';
+import { csvRows } from '../support/smtp.js';
+
+// Cases end to end (SPEC §10): `scan` opens, joins and resolves them as the documents change,
+// the emails name them, and people follow them with `cases …` — all through the real command
+// line, against real Postgres, a real HTTP sandbox and a real SMTP server.
+
+const f = scanFixture({ ALERT_BATCH_SECONDS: '0' });
+
+const passport = (status: string, name = 'passport'): SandboxDocument => ({
+  purpose: 'KYC',
+  documentType: 'Passport',
+  name,
+  location: `/${name}.pdf`,
+  verificationResponse: 'ok',
+  status,
+  metadata: [],
+});
+
+async function cli(args: string[]) {
+  return runCli(args, f.env());
+}
+
+async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
+  const result = await cli([...args, '--json']);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+interface CaseJson {
+  id: number;
+  customerId: string;
+  documentName: string;
+  documentStatus: string;
+  state: string;
+  acknowledgedBy: string | null;
+  resolution: string | null;
+  timeline: Array<{ at: string; kind: string; actor: string; [key: string]: unknown }>;
+}
+
+describe('cases from alert to resolution', () => {
+  it('an alert opens a case, a later one joins it, the emails name it, and a check seeing it recovered resolves it; a new alert opens a new case', async () => {
+    await f.trackIds(['c-1']);
+    f.sandbox.setDocuments('c-1', [passport('verified'), passport('verified', 'selfie')]);
+    expect(await f.scanSummary()).toMatchObject({ alerts: 0 });
+    expect(await json<unknown[]>(['cases', 'list'])).toEqual([]);
+
+    f.sandbox.setDocuments('c-1', [passport('expired'), passport('verified', 'selfie')]);
+    expect(await f.scanSummary()).toMatchObject({ alerts: 1 });
+    const [opened] = await json<CaseJson[]>(['cases', 'list']);
+    expect(opened).toMatchObject({ customerId: 'c-1', purpose: 'KYC', documentType: 'Passport', documentName: 'passport', documentStatus: 'expired', state: 'open', acknowledgedBy: null, resolution: null });
+    const id = opened?.id as number;
+    const first = f.smtp.messages.at(-1);
+    expect(first?.parsed.text).toContain(`case #${id}`);
+    expect(first?.parsed.html).toContain(`case #${id}`);
+    expect(csvRows(first!).map((r) => r.case_id)).toEqual([String(id)]);
+
+    // expired → declined: the same document, the same case.
+    f.sandbox.setDocuments('c-1', [passport('declined'), passport('verified', 'selfie')]);
+    expect(await f.scanSummary()).toMatchObject({ alerts: 1 });
+    const joined = await json<CaseJson>(['cases', 'show', String(id)]);
+    expect(joined).toMatchObject({ id, state: 'open', documentStatus: 'declined' });
+    expect(joined.timeline.map((e) => e.kind)).toEqual(['opened', 'alert', 'email', 'alert', 'email']);
+    expect(joined.timeline[1]).toMatchObject({ actor: 'system', previousStatus: 'verified', newStatus: 'expired' });
+    expect(joined.timeline[2]).toMatchObject({ actor: 'system', recipients: ['compliance@example.com'], messageId: expect.stringMatching(/.+/) });
+    expect(joined.timeline[3]).toMatchObject({ previousStatus: 'expired', newStatus: 'declined' });
+    expect(csvRows(f.smtp.messages.at(-1)!).map((r) => r.case_id)).toEqual([String(id)]);
+
+    // Back to verified: the check resolves it.
+    f.sandbox.setDocuments('c-1', [passport('verified'), passport('verified', 'selfie')]);
+    await f.scanSummary();
+    const resolved = await json<CaseJson>(['cases', 'show', `#${id}`]);
+    expect(resolved).toMatchObject({ state: 'resolved', resolution: 'recovered', resolvedBy: 'system' });
+    expect(resolved.timeline.at(-1)).toMatchObject({ kind: 'resolved', actor: 'system', resolution: 'recovered', documentStatus: 'verified' });
+
+    // A resolved case never reopens: a new alert opens a new case.
+    f.sandbox.setDocuments('c-1', [passport('expired'), passport('verified', 'selfie')]);
+    await f.scanSummary();
+    const open = await json<CaseJson[]>(['cases', 'list']);
+    expect(open.map((c) => c.id)).toEqual([expect.any(Number)]);
+    expect(open[0]?.id).toBeGreaterThan(id);
+    expect((await json<CaseJson[]>(['cases', 'list', '--state', 'all'])).map((c) => [c.id, c.state])).toEqual([[id, 'resolved'], [open[0]?.id, 'open']]);
+  });
+
+  it('a document gone from a successful answer resolves its case as removed; `track remove` resolves as untracked', async () => {
+    await f.trackIds(['r-1', 'u-1']);
+    f.sandbox.setDocuments('r-1', [passport('expired'), passport('verified', 'selfie')]);
+    f.sandbox.setDocuments('u-1', [passport('declined')]);
+    expect(await f.scanSummary()).toMatchObject({ alerts: 2 });
+    const cases = await json<CaseJson[]>(['cases', 'list']);
+    const byCustomer = new Map(cases.map((c) => [c.customerId, c.id]));
+
+    f.sandbox.setDocuments('r-1', [passport('verified', 'selfie')]);
+    await f.scanSummary();
+    expect(await json<CaseJson>(['cases', 'show', String(byCustomer.get('r-1'))])).toMatchObject({ state: 'resolved', resolution: 'removed' });
+
+    const removed = await cli(['track', 'remove', 'u-1']);
+    expect(removed.code, removed.stderr).toBe(0);
+    const untracked = await json<CaseJson>(['cases', 'show', String(byCustomer.get('u-1'))]);
+    expect(untracked).toMatchObject({ state: 'resolved', resolution: 'untracked' });
+    expect(untracked.timeline.at(-1)).toMatchObject({ kind: 'resolved', actor: 'system', resolution: 'untracked' });
+    expect(await json<unknown[]>(['cases', 'list'])).toEqual([]);
+  });
+
+  it('people acknowledge, resolve and annotate; repeats change nothing; bad input records nothing (exit 2)', async () => {
+    await f.trackIds(['p-1', 'p-2', 'p-3']);
+    for (const id of ['p-1', 'p-2', 'p-3']) f.sandbox.setDocuments(id, [passport('expired')]);
+    await f.scanSummary();
+    const [a, b, c] = (await json<CaseJson[]>(['cases', 'list'])).map((x) => x.id) as [number, number, number];
+
+    const ack = await cli(['cases', 'ack', String(a), `#${b}`, '--by', 'Alice Example', '--note', 'calling the customer\nticket 42']);
+    expect(ack.code, ack.stderr).toBe(0);
+    expect(ack.stdout).toContain(`#${a} acknowledged by Alice Example`);
+    const again = await cli(['cases', 'ack', String(a), '--by', 'Bob']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`#${a} is acknowledged already (by Alice Example): left unchanged`);
+    expect(await json<CaseJson>(['cases', 'show', String(a)])).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'Alice Example' });
+
+    // Unknown ids, bad ids, missing or bad --by / --note: exit 2, nothing recorded.
+    const before = await f.t.db.caseEvent.count();
+    const refusals = await Promise.all([
+      cli(['cases', 'ack', String(c), '999999', '--by', 'Alice']),
+      cli(['cases', 'ack', 'abc', '--by', 'Alice']),
+      cli(['cases', 'ack', String(c)]),
+      cli(['cases', 'ack', String(c), '--by', 'x'.repeat(201)]),
+      cli(['cases', 'ack', String(c), '--by', 'Al\u001bice']),
+      cli(['cases', 'resolve', String(c), '--by', 'Alice']),
+      cli(['cases', 'note', String(c), '--by', 'Alice', '--note', 'n'.repeat(2001)]),
+      cli(['cases', 'note', String(c), '--by', 'Alice', '--note', 'bell\u0007']),
+      cli(['cases', 'list', '--state', 'closed']),
+      cli(['cases', 'show', '999999']),
+    ]);
+    expect(refusals.map((r) => r.code)).toEqual(Array(refusals.length).fill(2));
+    expect(refusals[0]?.stderr).toContain('no case #999999: nothing recorded');
+    expect(refusals[1]?.stderr).toContain('"abc" is not a case id');
+    expect(refusals[2]?.stderr).toContain('--by is required');
+    expect(refusals[3]?.stderr).toContain('--by is longer than 200 characters');
+    expect(refusals[5]?.stderr).toContain('--note is required');
+    expect(await f.t.db.caseEvent.count()).toBe(before);
+    expect(await json<CaseJson>(['cases', 'show', String(c)])).toMatchObject({ state: 'open' });
+
+    const resolve = await cli(['cases', 'resolve', String(b), String(c), '--by', 'Carol', '--note', 'documents renewed offline']);
+    expect(resolve.code, resolve.stderr).toBe(0);
+    const resolveAgain = await cli(['cases', 'resolve', String(c), '--by', 'Dave', '--note', 'again']);
+    expect(resolveAgain.stdout).toContain(`#${c} is resolved already (manual by Carol): left unchanged`);
+    const acked = await cli(['cases', 'ack', String(c), '--by', 'Eve']);
+    expect(acked.stdout).toContain(`#${c} is resolved already`);
+    const note = await cli(['cases', 'note', String(a), '--by', 'Alice Example', '--note', 'customer promised a new passport']);
+    expect(note.code, note.stderr).toBe(0);
+
+    const shown = await json<CaseJson>(['cases', 'show', String(b)]);
+    expect(shown).toMatchObject({ state: 'resolved', resolution: 'manual', resolvedBy: 'Carol', acknowledgedBy: 'Alice Example' });
+    expect(shown.timeline.map((e) => [e.kind, e.actor])).toEqual([
+      ['opened', 'system'],
+      ['alert', 'system'],
+      ['email', 'system'],
+      ['acknowledged', 'Alice Example'],
+      ['resolved', 'Carol'],
+    ]);
+    expect(shown.timeline[3]).toMatchObject({ note: 'calling the customer\nticket 42', via: 'cli' });
+    expect(shown.timeline[4]).toMatchObject({ resolution: 'manual', note: 'documents renewed offline' });
+    expect((await json<CaseJson>(['cases', 'show', String(a)])).timeline.at(-1)).toMatchObject({ kind: 'note', actor: 'Alice Example', note: 'customer promised a new passport' });
+
+    // Lists and status.
+    expect((await json<CaseJson[]>(['cases', 'list', '--state', 'acknowledged'])).map((x) => x.id)).toEqual([a]);
+    expect((await json<CaseJson[]>(['cases', 'list', '--state', 'resolved', '--customer', 'p-3'])).map((x) => x.id)).toEqual([c]);
+    const text = await cli(['cases', 'list']);
+    expect(text.stdout).toMatch(new RegExp(`#${a}\\s+p-1\\s+KYC Passport "passport"\\s+expired\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+\\S+\\s+acknowledged\\s+Alice Example`));
+    const status = await json<{ cases: { open: number; acknowledged: number } }>(['status']);
+    expect(status.cases).toMatchObject({ open: 0, acknowledged: 1 });
+    const shownText = await cli(['cases', 'show', String(b)]);
+    expect(shownText.stdout).toContain('acknowledged');
+    expect(shownText.stdout).toContain('note: calling the customer\n');
+  });
+});
