@@ -349,6 +349,8 @@ export class App {
           names: this.customerNames,
           customerUrlTemplate: m.customerUrlTemplate,
           instructions: m.instructions,
+          escalateTo: m.cases.escalateTo,
+          escalateAfterHours: m.cases.escalateAfterMs / 3_600_000,
         },
         this.log,
       );

@@ -63,6 +63,17 @@ export interface MailConfig {
   customerUrlTemplate: string | undefined;
   /** The team's own "what to do" paragraph in every alert email (ALERT_INSTRUCTIONS). */
   instructions: string | undefined;
+  /** Cases (SPEC §10): reminders and escalation. */
+  cases: CaseFollowUpConfig;
+}
+
+export interface CaseFollowUpConfig {
+  /** REMIND_EVERY_HOURS in ms; 0: no reminders. */
+  remindEveryMs: number;
+  /** ESCALATE_AFTER_HOURS in ms; 0: no escalation. */
+  escalateAfterMs: number;
+  /** ESCALATE_TO. */
+  escalateTo: readonly string[];
 }
 export interface HttpConfig {
   port: number;
@@ -115,6 +126,7 @@ const DEFAULTS = {
   ALERT_LEASE_SECONDS: '90',
   ALERT_RETRY_BASE_SECONDS: '30',
   ALERT_RETRY_MAX_SECONDS: '3600',
+  REMIND_EVERY_HOURS: '24',
   HTTP_PORT: '8080',
   LOG_LEVEL: 'info',
 } as const satisfies Record<string, string>;
@@ -217,6 +229,18 @@ class Reader {
       this.problems.push(secret ? `${name} is not a valid URL` : `${name} is not a valid URL (got "${text}")`);
     }
     return text;
+  }
+
+  /** Hours, fractions allowed (`0.5` is 30 minutes), from 0 to `max`; returned in milliseconds. */
+  hours(name: string, fallback: string | undefined, max: number): number {
+    const text = this.raw(name) ?? fallback;
+    if (text === undefined || text.trim() === '') return 0;
+    const value = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isFinite(value) || value > max) {
+      this.problems.push(`${name} must be a number of hours from 0 to ${max}, fractions allowed (got "${text}")`);
+      return fallback === undefined ? 0 : Number(fallback) * 3_600_000;
+    }
+    return Math.round(value * 3_600_000);
   }
 
   bool(name: string, fallback: string): boolean {
@@ -370,7 +394,22 @@ function parseMail(r: Reader): MailConfig {
     retryMaxSeconds,
     customerUrlTemplate: parseCustomerUrlTemplate(r),
     instructions: parseInstructions(r),
+    cases: parseCaseFollowUp(r),
   };
+}
+
+/** Longest reminder interval or escalation delay: a year. */
+const MAX_FOLLOW_UP_HOURS = 8_760;
+
+function parseCaseFollowUp(r: Reader): CaseFollowUpConfig {
+  const remindEveryMs = r.hours('REMIND_EVERY_HOURS', DEFAULTS.REMIND_EVERY_HOURS, MAX_FOLLOW_UP_HOURS);
+  const escalateAfterMs = r.hours('ESCALATE_AFTER_HOURS', undefined, MAX_FOLLOW_UP_HOURS);
+  const escalateTo = r.string('ESCALATE_TO') === undefined ? [] : r.recipients('ESCALATE_TO');
+  if (escalateAfterMs > 0 && r.string('ESCALATE_TO') === undefined) r.problems.push('ESCALATE_TO is required with ESCALATE_AFTER_HOURS: who is told about cases nobody acknowledged');
+  if (escalateAfterMs === 0 && r.string('ESCALATE_TO') !== undefined && !r.problems.some((p) => p.startsWith('ESCALATE_AFTER_HOURS'))) {
+    r.problems.push('ESCALATE_TO is set but ESCALATE_AFTER_HOURS is not: set how many hours a case may stay unacknowledged before it is escalated');
+  }
+  return { remindEveryMs, escalateAfterMs, escalateTo };
 }
 
 /** Longest ALERT_INSTRUCTIONS: a paragraph or two, not a manual. */

@@ -10,6 +10,12 @@ import { CommandError, EXIT_OK, runCommand } from './context.js';
 
 // `worker`: builds the runtime's functions from the App and runs it until SIGTERM/SIGINT.
 
+/** How often the worker looks for due reminders and escalations. */
+export function followUpEveryMs(policy: { remindEveryMs: number; escalateAfterMs: number }): number {
+  const shortest = Math.min(...[policy.remindEveryMs, policy.escalateAfterMs].filter((ms) => ms > 0), Infinity);
+  return Math.max(1_000, Math.min(60_000, shortest / 4));
+}
+
 export function workerCommand(): Promise<number> {
   return runCommand(COMMAND_SECTIONS.worker, async ({ app, config, log, signal }) => {
     const schedule = config.scan.schedule;
@@ -55,6 +61,11 @@ export function workerCommand(): Promise<number> {
           ),
         deliver: async () => {
           await app.delivery.deliver();
+        },
+        async followUpCases() {
+          const queued = await app.outbox.queueFollowUps(new Date(), config.mail.cases);
+          if (queued.reminders + queued.escalations > 0) log.info(queued, 'case reminders and escalations queued');
+          return queued.reminders + queued.escalations > 0;
         },
         async checkOverdue() {
           // Overdue: two scheduled ticks passed since the last scan completed, not counting the
@@ -105,6 +116,8 @@ export function workerCommand(): Promise<number> {
         overdueEveryMs: schedule.kind === 'every' ? Math.max(1_000, Math.min(60_000, (schedule.seconds * 1000) / 2)) : 60_000,
         // Lost queues are noticed about as fast as a dead worker's jobs are handed on.
         queueCheckEveryMs: Math.min(10_000, config.scan.queueLockMs),
+        // Every minute, or four times an interval when reminders or escalation come sooner.
+        followUpEveryMs: followUpEveryMs(config.mail.cases),
         shutdownMs: 25_000,
       },
       log,

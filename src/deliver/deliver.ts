@@ -7,7 +7,8 @@ import type { Mailer, OutgoingEmail, RecipientResult, SendResult } from './maile
 import { endedBySending, recipientRefused, smtpCredentialsRejected, smtpEmailRefused } from '../domain/ops-alerts.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDatabaseUnavailable } from '../store/unavailable.js';
-import { chunks, groupByOwed, isDue, recipientsOf, retryDelayMs, type RetryPolicy } from './plan.js';
+import { chunks, groupByOwed, isDue, isFollowUp, recipientsOf, retryDelayMs, type RetryPolicy } from './plan.js';
+import { renderFollowUpEmail, type FollowUpCase } from '../domain/follow-up-email.js';
 
 // Outbox delivery: claim → fan out to recipients (once per alert) → group by the recipients still
 // owed → render → send → record per recipient. A failing group never holds back another;
@@ -36,6 +37,10 @@ export interface DeliveryOptions {
   customerUrlTemplate?: string | undefined;
   /** ALERT_INSTRUCTIONS. */
   instructions?: string | undefined;
+  /** ESCALATE_TO: who escalations go to. */
+  escalateTo?: readonly string[];
+  /** ESCALATE_AFTER_HOURS, for the escalation email's words. */
+  escalateAfterHours?: number;
 }
 
 /** How long an email may wait for its customers' names: a name is a nicety, the email is the job. */
@@ -201,15 +206,20 @@ export class AlertDelivery {
     }
   }
 
-  /** Fans out the alerts no pass has routed yet, to the recipients configured now. */
+  /**
+   * Fans out the alerts no pass has routed yet, to the recipients configured now. An escalation
+   * claimed by a process without ESCALATE_TO (`scan`, `alerts flush` run with other settings)
+   * is left for one that has it: handed back with the claim.
+   */
   private async route(claim: Claim): Promise<OutboxAlert[]> {
     const routes: Array<{ alertId: bigint; recipients: readonly string[] }> = [];
-    const alerts = claim.alerts.map((alert) => {
-      if (alert.routed) return alert;
+    const alerts = claim.alerts.flatMap((alert) => {
+      if (alert.routed) return [alert];
       const recipients = [...new Set(recipientsOf(alert, this.options))].sort();
+      if (recipients.length === 0 && alert.kind === 'escalation') return [];
       if (recipients.length === 0) throw new Error(`internal: no recipients for alert ${alert.id} (kind ${alert.kind})`);
       routes.push({ alertId: alert.id, recipients });
-      return { ...alert, owed: recipients };
+      return [{ ...alert, owed: recipients }];
     });
     if (routes.length > 0) await this.outbox.route(claim.token, routes, this.now());
     return alerts;
@@ -222,14 +232,46 @@ export class AlertDelivery {
     return this.options.names.lookup(ids, AbortSignal.any([signal, AbortSignal.timeout(this.options.nameLookupMs ?? NAME_LOOKUP_MS)]));
   }
 
-  private async sendChunk(token: string, alerts: readonly OutboxAlert[], recipients: readonly string[], signal: AbortSignal, report: DeliveryReport, options: DeliverOptions): Promise<void> {
-    let result: SendResult;
+  /** The SMTP server's answer to an email of these alerts; a fault before it (rendering) is an answer "not now". */
+  private async trySend(alerts: readonly OutboxAlert[], recipients: readonly string[], signal: AbortSignal): Promise<SendResult> {
     try {
-      result = await this.mailer.send(await this.compose(alerts, recipients, signal), { signal });
+      return await this.mailer.send(await this.compose(alerts, recipients, signal), { signal });
     } catch (error) {
       // Not the server's answer (a rendering fault): kept for a later attempt, the reason recorded.
       const text = `not sent: ${errorMessage(error)}`.slice(0, 300);
-      result = { recipients: recipients.map((recipient) => ({ recipient, status: 'retry', error: text, atRcpt: false })), messages: 0, failure: { reason: 'unavailable', permanent: false, error: text } };
+      return { recipients: recipients.map((recipient) => ({ recipient, status: 'retry', error: text, atRcpt: false })), messages: 0, failure: { reason: 'unavailable', permanent: false, error: text } };
+    }
+  }
+
+  /**
+   * Sends reminders or escalations while their cases are held, so that an acknowledgement
+   * recorded meanwhile waits for the send (none goes out after it); those whose case is no
+   * longer open are cancelled instead. Returns the alerts sent, with the answer.
+   */
+  private async sendFollowUps(token: string, alerts: readonly OutboxAlert[], recipients: readonly string[], signal: AbortSignal): Promise<{ sent: OutboxAlert[]; result: SendResult | null }> {
+    const caseIds = alerts.flatMap((a) => (a.caseId === null ? [] : [a.caseId]));
+    const { keep, gone, result } = await this.outbox.whileCasesHeld(caseIds, async (open) => {
+      const keep = alerts.filter((a) => a.caseId !== null && open.has(a.caseId));
+      const gone = alerts.filter((a) => !keep.includes(a));
+      return { keep, gone, result: keep.length > 0 ? await this.trySend(keep, recipients, signal) : null };
+    });
+    if (gone.length > 0) {
+      const cancelled = await this.outbox.cancel(token, gone.map((a) => a.id), 'not sent: its case was acknowledged or resolved first');
+      this.log.info({ kind: alerts[0]?.kind, cancelled }, 'follow-ups cancelled: their cases were acknowledged or resolved before they went out');
+    }
+    return { sent: keep, result };
+  }
+
+  private async sendChunk(token: string, chunk: readonly OutboxAlert[], recipients: readonly string[], signal: AbortSignal, report: DeliveryReport, options: DeliverOptions): Promise<void> {
+    let alerts = chunk;
+    let result: SendResult;
+    if (isFollowUp(chunk[0]?.kind ?? '')) {
+      const followUps = await this.sendFollowUps(token, chunk, recipients, signal);
+      if (followUps.result === null) return;
+      alerts = followUps.sent;
+      result = followUps.result;
+    } else {
+      result = await this.trySend(chunk, recipients, signal);
     }
     const sent = result.recipients.filter((r) => r.status === 'sent');
     const notSent = result.recipients.filter((r): r is Extract<RecipientResult, { error: string }> => r.status !== 'sent');
@@ -285,6 +327,20 @@ export class AlertDelivery {
       return { from: this.options.from, to, subject: first.subject ?? 'kyc-monitor operations alert', text: `${first.body ?? ''}\n\n-- kyc-monitor\n` };
     }
     const names = await this.customerNames(alerts, signal);
+    if (first && isFollowUp(first.kind)) {
+      const cases: FollowUpCase[] = alerts.map((a) => ({
+        caseId: a.caseId ?? 0n,
+        customerId: a.customerId ?? '',
+        customerName: a.customerId === null ? null : (names.get(a.customerId) ?? null),
+        purpose: a.purpose ?? '',
+        documentType: a.documentType ?? '',
+        documentName: a.documentName ?? '',
+        documentStatus: a.newStatus ?? '',
+        openedAt: a.caseOpenedAt ?? a.detectedAt,
+      }));
+      const email = renderFollowUpEmail(first.kind, cases, this.now(), this.options.escalateAfterHours ?? 0);
+      return { from: this.options.from, to, subject: email.subject, text: email.text, html: email.html };
+    }
     const views: AlertView[] = alerts.map((a) => ({
       detectedAt: a.detectedAt,
       customerId: a.customerId ?? '',

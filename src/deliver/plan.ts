@@ -7,11 +7,23 @@ export interface Routing {
   to: readonly string[];
   routes: AlertRoutes;
   opsTo: readonly string[];
+  /** ESCALATE_TO. */
+  escalateTo?: readonly string[];
 }
 
-/** The recipients an alert is fanned out to: OPS_ALERT_TO for operations alerts, else its purpose's route. */
+/**
+ * The recipients an alert is fanned out to: OPS_ALERT_TO for operations alerts, ESCALATE_TO for
+ * escalations, else (document alerts, reminders) its purpose's route.
+ */
 export function recipientsOf(alert: { kind: string; purpose: string | null }, routing: Routing): readonly string[] {
-  return alert.kind === 'ops' ? routing.opsTo : recipientsFor(alert.purpose ?? '', routing.routes, routing.to);
+  if (alert.kind === 'ops') return routing.opsTo;
+  if (alert.kind === 'escalation') return routing.escalateTo ?? [];
+  return recipientsFor(alert.purpose ?? '', routing.routes, routing.to);
+}
+
+/** Reminders and escalations: they follow up a case and go out only while it is still open. */
+export function isFollowUp(kind: string): kind is 'reminder' | 'escalation' {
+  return kind === 'reminder' || kind === 'escalation';
 }
 
 export interface Group<A> {
@@ -21,15 +33,16 @@ export interface Group<A> {
 }
 
 /**
- * Alerts still owed to the same set of recipients go out together; an operations alert is an
- * email of its own. Groups keep the alerts' order; alerts owed to no one are left out.
+ * Alerts of one kind still owed to the same set of recipients go out together (document alerts,
+ * reminders, escalations: an email each); an operations alert is an email of its own. Groups
+ * keep the alerts' order; alerts owed to no one are left out.
  */
 export function groupByOwed<A extends { id: bigint; kind: string; owed: readonly string[] }>(alerts: readonly A[]): Group<A>[] {
   const groups = new Map<string, Group<A>>();
   for (const alert of alerts) {
     if (alert.owed.length === 0) continue;
     const recipients = [...alert.owed].sort();
-    const key = alert.kind === 'ops' ? `ops:${alert.id}` : `doc:${recipientsKey(recipients)}`;
+    const key = alert.kind === 'ops' ? `ops:${alert.id}` : `${alert.kind}:${recipientsKey(recipients)}`;
     const group = groups.get(key) ?? { recipients, alerts: [] };
     group.alerts.push(alert);
     groups.set(key, group);

@@ -9,6 +9,10 @@ import { releaseAlerts } from '../sql/release-alerts.js';
 import { renewAlertClaim } from '../sql/renew-alert-claim.js';
 import { routeAlerts } from '../sql/route-alerts.js';
 import { endIncidents, raiseIncident, type Incident } from './incidents.js';
+import { cancelAlerts } from '../sql/cancel-alerts.js';
+import { holdOpenCases } from '../sql/hold-open-cases.js';
+import { queueEscalations } from '../sql/queue-escalations.js';
+import { queueReminders } from '../sql/queue-reminders.js';
 
 // The alert outbox, delivery side: claim alerts with a lease, fan each out to its recipients once,
 // record what the SMTP server did per recipient, hand back what was not sent. Every statement
@@ -28,6 +32,8 @@ export interface OutboxAlert {
   verificationResponse: string | null;
   /** The case it opened or joined (document alerts; null for operations alerts). */
   caseId: bigint | null;
+  /** When that case opened. */
+  caseOpenedAt: Date | null;
   /** Raised at the customer's first check (its event's `baseline`). */
   baseline: boolean;
   subject: string | null;
@@ -88,6 +94,7 @@ function toAlert(row: ClaimedAlertRow): OutboxAlert {
     newStatus: row.new_status,
     verificationResponse: row.verification_response,
     caseId: row.case_id === null ? null : BigInt(row.case_id),
+    caseOpenedAt: row.case_opened_at,
     baseline: row.baseline,
     subject: row.subject,
     body: row.body,
@@ -97,6 +104,9 @@ function toAlert(row: ClaimedAlertRow): OutboxAlert {
     owed: row.owed,
   };
 }
+
+/** Most reminders (and escalations) queued by one look: the rest are queued by the next. */
+const FOLLOW_UP_LIMIT = 5_000;
 
 export class OutboxStore {
   constructor(private readonly db: Database) {}
@@ -149,6 +159,29 @@ export class OutboxStore {
       }),
     );
     return new Map(rows.map((r) => [BigInt(r.id), r.status]));
+  }
+
+  /**
+   * Queues the reminders and escalations due at `now` (SPEC §10), at most `limit` of each;
+   * returns how many of each. Safe to run on every replica at once.
+   */
+  async queueFollowUps(now: Date, policy: { remindEveryMs: number; escalateAfterMs: number }, limit = FOLLOW_UP_LIMIT): Promise<{ reminders: number; escalations: number }> {
+    const reminders = policy.remindEveryMs > 0 ? await this.db.withClient((c) => queueReminders(c, { now, everyMs: policy.remindEveryMs, limit })) : 0;
+    const escalations = policy.escalateAfterMs > 0 ? await this.db.withClient((c) => queueEscalations(c, { now, afterMs: policy.escalateAfterMs, limit })) : 0;
+    return { reminders, escalations };
+  }
+
+  /**
+   * Runs `send` while the still-open cases among `caseIds` are held (FOR SHARE): an
+   * acknowledgement or resolution of one of them waits until `send` is done.
+   */
+  async whileCasesHeld<T>(caseIds: readonly bigint[], send: (open: ReadonlySet<bigint>) => Promise<T>): Promise<T> {
+    return this.db.withTransaction(async (c) => send(await holdOpenCases(c, caseIds)));
+  }
+
+  /** Cancels claimed reminders or escalations whose case no longer wants them. */
+  async cancel(token: string, alertIds: readonly bigint[], reason: string): Promise<number> {
+    return this.db.withClient((c) => cancelAlerts(c, { token, alertIds, reason }));
   }
 
   /** Hands claimed alerts back untouched. */

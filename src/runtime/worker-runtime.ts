@@ -23,6 +23,8 @@ export interface WorkerFunctions {
   startQueueWorkers(onError: (error: Error) => void): QueueWorkers;
   /** One delivery pass over the outbox. */
   deliver(): Promise<void>;
+  /** Queues the case reminders and escalations that are due; returns whether it queued any. */
+  followUpCases(): Promise<boolean>;
   /** Looks at whether scans stopped completing (log warning, metric). */
   checkOverdue(): Promise<void>;
   /** Serves HTTP (null when off). */
@@ -36,6 +38,8 @@ export interface WorkerTimings {
   catchUpEveryMs: number;
   overdueEveryMs: number;
   queueCheckEveryMs: number;
+  /** How often due reminders and escalations are looked for (SPEC §10: at least once a minute). */
+  followUpEveryMs: number;
   /** Everything is stopped within this long of the stop signal (SPEC: 30 s). */
   shutdownMs: number;
 }
@@ -103,6 +107,9 @@ export class WorkerRuntime extends EventEmitter<{ error: [name: string, error: u
       this.delivery,
       repeat('catch-up', this.timings.catchUpEveryMs, () => this.fns.catchUp(), report),
       repeat('overdue', this.timings.overdueEveryMs, () => this.fns.checkOverdue(), report),
+      repeat('case follow-up', this.timings.followUpEveryMs, async () => {
+        if (await this.fns.followUpCases()) this.deliverSoon();
+      }, report),
       repeat('queues', this.timings.queueCheckEveryMs, async () => {
         if (await this.fns.repairQueues()) this.log.warn('Redis had lost the queues: schedule registered again');
       }, report),

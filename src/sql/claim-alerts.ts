@@ -31,6 +31,8 @@ export interface ClaimedAlertRow {
   verification_response: string | null;
   /** The case the alert opened or joined (document alerts). */
   case_id: string | null;
+  /** When its case opened (reminders and escalations give each case's age). */
+  case_opened_at: Date | null;
   /** The alert's event was at the customer's baseline (false for operations alerts). */
   baseline: boolean;
   subject: string | null;
@@ -60,6 +62,7 @@ FROM due
 WHERE a.id = due.id
 RETURNING a.id, a.kind, a.customer_id, a.purpose, a.document_type, a.document_name, a.previous_status,
   a.new_status, a.verification_response, a.case_id,
+  (SELECT c.opened_at FROM cases AS c WHERE c.id = a.case_id) AS case_opened_at,
   COALESCE((SELECT e.baseline FROM document_events AS e WHERE e.id = a.event_id), false) AS baseline,
   a.subject, a.body, a.detected_at, a.attempts,
   a.routed_at IS NOT NULL AS routed,

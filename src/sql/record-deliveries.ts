@@ -50,16 +50,26 @@ marked AS (
     AND a.id = d.alert_id AND a.claim_token = $1::uuid
   RETURNING d.alert_id, d.recipient, d.status, d.message_id
 ),
-emailed AS (
-  -- Each case's timeline says which email carried its alert, to whom (SPEC §10): once per
-  -- recipient, since only deliveries still pending are marked.
-  INSERT INTO case_events (case_id, at, kind, actor, alert_id, details)
-  SELECT a.case_id, $7::timestamptz, 'email', 'system', a.id,
-         jsonb_build_object('recipients', jsonb_agg(m.recipient ORDER BY m.recipient), 'messageId', min(m.message_id))
+delivered AS (
+  SELECT a.case_id, a.id, a.kind, jsonb_agg(m.recipient ORDER BY m.recipient) AS recipients, min(m.message_id) AS message_id
   FROM marked AS m JOIN alerts AS a ON a.id = m.alert_id
   WHERE m.status = 'sent' AND a.case_id IS NOT NULL
-  GROUP BY a.case_id, a.id
-  ORDER BY a.case_id, a.id
+  GROUP BY a.case_id, a.id, a.kind
+),
+emailed AS (
+  -- Each case's timeline says which email carried it — its alert (\`email\`), a reminder, an
+  -- escalation — to whom, with the message id (SPEC §10): once per recipient, since only
+  -- deliveries still pending are marked.
+  INSERT INTO case_events (case_id, at, kind, actor, alert_id, details)
+  SELECT case_id, $7::timestamptz, CASE kind WHEN 'document' THEN 'email' ELSE kind END, 'system', id,
+         jsonb_build_object('recipients', recipients, 'messageId', message_id)
+  FROM delivered ORDER BY case_id, id
+),
+last_emailed AS (
+  -- The team's last email about the case (reminders are counted from it); an escalation goes to others.
+  UPDATE cases AS c SET last_emailed_at = $7::timestamptz
+  FROM (SELECT DISTINCT case_id FROM delivered WHERE kind IN ('document', 'reminder')) AS d
+  WHERE c.id = d.case_id AND (c.last_emailed_at IS NULL OR c.last_emailed_at < $7::timestamptz)
 ),
 tally AS (
   SELECT d.alert_id,

@@ -121,6 +121,7 @@ describe('migrations', () => {
       const [a, b] = await Promise.all([catalog(migrated), catalog(rendered)]);
       const partial = a.structure.filter((line) => / WHERE /.test(line));
       expect(partial).toEqual([
+        "cases CREATE INDEX cases_open_follow_up_idx ON public.cases USING btree (opened_at) WHERE ((state)::text = 'open'::text)",
         "cases CREATE UNIQUE INDEX cases_unresolved_identity_key ON public.cases USING btree (customer_id, purpose, document_type, document_name) WHERE ((state)::text <> 'resolved'::text)",
         'ops_incidents CREATE UNIQUE INDEX ops_incidents_open_kind_key ON public.ops_incidents USING btree (kind) WHERE (ended_at IS NULL)',
       ]);
