@@ -20,6 +20,7 @@ import { CustomerStore } from './store/customers.js';
 import { createDatabase, type Database } from './store/database.js';
 import { EventStore } from './store/events.js';
 import { CaseService } from './cases/cases.js';
+import { SilenceService } from './cases/silences.js';
 import { endIncident, raiseIncident } from './outbox/incidents.js';
 import { OutboxStore } from './outbox/store.js';
 import { ScanStore } from './store/scans.js';
@@ -205,6 +206,9 @@ export class App {
   }
   get cases(): CaseService {
     return this.once('cases', () => new CaseService(this.db));
+  }
+  get silences(): SilenceService {
+    return this.once('silences', () => new SilenceService(this.db));
   }
 
   /** The access token source of every Cyrexa request of this process. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { watchOutput } from './commands/output.js';
 import type { SandboxCommandOptions } from './commands/sandbox.js';
+import type { SilenceAddOptions } from './commands/silence.js';
 import { CASE_STATE_FILTERS, type CaseStateFilter } from './domain/cases.js';
 
 // argv → one command → exit code. Nothing else. Each command's module is loaded only when it
@@ -107,6 +108,33 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--note <text>', 'the note (at most 2,000 characters; required)')
     .action((id: string, opts: { by?: string; note?: string }) => run(import('./commands/cases.js').then((m) => m.casesNote(id, opts))));
 
+  const silence = program.command('silence').description("hold a customer's alerts for a while (recorded, not emailed)").exitOverride();
+  silence
+    .command('add')
+    .description("hold the alerts of a customer's documents until a time; they go out then if still unresolved")
+    .option('--customer <id>', 'the customer')
+    .option('--purpose <purpose>', 'only documents of this purpose')
+    .option('--document-type <type>', 'only documents of this type')
+    .option('--document-name <name>', 'only documents with this name')
+    .option('--until <iso-8601>', 'when the silence ends (2026-12-31 or 2026-12-31T18:00:00Z)')
+    .option('--for <duration>', 'how long it lasts (30m, 12h, 7d; at most 365 days)')
+    .option('--by <who>', 'who silences (1 to 200 characters)')
+    .option('--reason <text>', 'why (at most 2,000 characters)')
+    .option('--json', 'print { "id": … }')
+    .action((opts: SilenceAddOptions) => run(import('./commands/silence.js').then((m) => m.silenceAdd(opts))));
+  silence
+    .command('list')
+    .description('active silences, newest first')
+    .option('--all', 'ended and removed ones too')
+    .option('--json', 'one JSON document on stdout')
+    .action((opts: { all?: boolean; json?: boolean }) => run(import('./commands/silence.js').then((m) => m.silenceList(opts))));
+  silence
+    .command('remove')
+    .description('end a silence now: held alerts of unresolved cases go out with the next email')
+    .argument('<id>', 'silence id')
+    .option('--by <who>', 'who removes it')
+    .action((id: string, opts: { by?: string }) => run(import('./commands/silence.js').then((m) => m.silenceRemove(id, opts))));
+
   const alerts = program.command('alerts').description('alert delivery').exitOverride();
   alerts.command('flush').description('deliver pending alerts now').option('--json', 'one JSON document on stdout').action((opts: { json?: boolean }) => run(import('./commands/alerts.js').then((m) => m.alertsFlush(opts))));
   alerts.command('test').description('send a test email to ALERT_TO').action(() => run(import('./commands/alerts.js').then((m) => m.alertsTest())));
@@ -126,7 +154,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--token <token>', 'token header to require (default: any)')
     .action((opts: SandboxCommandOptions) => run(import('./commands/sandbox.js').then((m) => m.sandboxCommand(opts))));
 
-  for (const command of [program, ...program.commands, ...track.commands, ...cases.commands, ...alerts.commands]) command.exitOverride();
+  for (const command of [program, ...program.commands, ...track.commands, ...cases.commands, ...silence.commands, ...alerts.commands]) command.exitOverride();
   return program;
 }
 

@@ -18,6 +18,9 @@ export const COMMAND_SECTIONS = {
   'cases ack': ['database'],
   'cases resolve': ['database'],
   'cases note': ['database'],
+  'silence add': ['database'],
+  'silence list': ['database'],
+  'silence remove': ['database'],
   // No Cyrexa settings: emails go out with customer ids alone.
   'alerts flush': ['database', 'mail'],
   'alerts test': ['mail'],

@@ -4,7 +4,7 @@ import { COMMAND_SECTIONS } from './sections.js';
 
 export function statusCommand(options: { json?: boolean }): Promise<number> {
   return runCommand(COMMAND_SECTIONS.status, async ({ app, out }) => {
-    const [scans, { tracked, failing: failingCount }, failing, { failedDeliveries: refusedCount, ...counts }, failedAlerts, refused, cases] = await Promise.all([
+    const [scans, { tracked, failing: failingCount }, failing, { failedDeliveries: refusedCount, ...counts }, failedAlerts, refused, cases, activeSilences] = await Promise.all([
       app.scans.recent(5),
       app.customers.counts(),
       app.customers.list({ limit: 20, failingOnly: true }),
@@ -12,6 +12,7 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
       app.outbox.listFailed(20),
       app.outbox.listFailedDeliveries(50),
       app.cases.counts(),
+      app.silences.countActive(),
     ]);
     const oldestOpen = cases.oldest_open_id === null || cases.oldest_open_at === null ? null : { id: Number(cases.oldest_open_id), openedAt: cases.oldest_open_at };
     if (options.json) {
@@ -26,6 +27,7 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
           failedDeliveries: refused.map((d) => ({ alertId: d.alertId.toString(), kind: d.kind, customerId: d.customerId, recipient: d.recipient, error: d.error, failedAt: d.failedAt.toISOString() })),
           failedDeliveriesCount: refusedCount,
           cases: { open: cases.open, acknowledged: cases.acknowledged, oldestOpen: oldestOpen && { id: oldestOpen.id, openedAt: oldestOpen.openedAt.toISOString() } },
+          silences: { active: activeSilences },
         }),
       );
       return EXIT_OK;
@@ -49,6 +51,7 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
     for (const c of failing) lines.push(`  ${c.customerId}  ${c.consecutiveFailures} in a row  ${c.lastError ?? ''}`);
     if (failingCount > failing.length) lines.push(`  … ${failingCount - failing.length} more: kyc-monitor track list --failing`);
     lines.push('', `cases: ${cases.open} open (not acknowledged), ${cases.acknowledged} acknowledged`);
+    if (activeSilences > 0) lines.push(`  silences holding alerts: ${activeSilences} (kyc-monitor silence list)`);
     if (oldestOpen) lines.push(`  oldest open: ${caseLabel(oldestOpen.id)}, opened ${ago(now - oldestOpen.openedAt.getTime())} ago (${oldestOpen.openedAt.toISOString()}): kyc-monitor cases list`);
     lines.push('', `alerts: ${counts.pending} pending, ${counts.failed} failed, ${counts.sent} sent`);
     for (const a of failedAlerts) lines.push(`  failed alert ${a.id} ${a.kind}${a.customerId ? ` ${a.customerId}` : ''}: ${a.lastError ?? ''}`);

@@ -149,7 +149,14 @@ export class AlertDelivery {
   private async deliverClaim(claim: Claim, options: DeliverOptions, report: DeliveryReport): Promise<void> {
     const held = new Set(claim.alerts.map((a) => a.id));
     try {
-      const alerts = await this.route(claim);
+      // Held by a silence that has ended, about a case that resolved meanwhile: nothing to say any more.
+      const moot = claim.alerts.filter((a) => a.kind === 'document' && a.silenceId !== null && a.caseState === 'resolved').map((a) => a.id);
+      if (moot.length > 0) {
+        await this.outbox.cancel(claim.token, moot, 'not sent: its case resolved while a silence held it');
+        for (const id of moot) held.delete(id);
+        this.log.info({ alerts: moot.length }, 'alerts held by a silence not sent: their cases resolved meanwhile');
+      }
+      const alerts = await this.route({ ...claim, alerts: claim.alerts.filter((a) => held.has(a.id)) });
       // Routed, yet owed to no one: nothing to send, only its status to settle.
       const settled = alerts.filter((a) => a.owed.length === 0).map((a) => a.id);
       if (settled.length > 0) {

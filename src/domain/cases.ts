@@ -79,3 +79,30 @@ export function ageWords(since: Date, now: Date): string {
   if (days > 0) return `${days}d ${hours}h`;
   return hours > 0 ? `${hours}h ${minutes % 60}m` : `${minutes}m`;
 }
+
+/** Longest silence: a year ahead. */
+export const MAX_SILENCE_DAYS = 365;
+
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * When a silence ends: `--for 12h` / `7d` / `30m` from `now`, or `--until` an ISO-8601 date
+ * (midnight UTC) or date-time. Must be in the future and at most 365 days ahead.
+ */
+export function silenceEnd(spec: { until?: string | undefined; for?: string | undefined }, now: Date): { ok: true; value: Date } | { ok: false; error: string } {
+  if ((spec.until === undefined) === (spec.for === undefined)) return { ok: false, error: 'give exactly one of --until ISO-8601 and --for 12h|7d' };
+  let end: Date;
+  if (spec.for !== undefined) {
+    const match = /^\s*(\d{1,6})\s*([mhd])\s*$/.exec(spec.for);
+    if (!match) return { ok: false, error: `--for must be a number of minutes, hours or days like 30m, 12h or 7d (got ${JSON.stringify(spec.for)})` };
+    end = new Date(now.getTime() + Number(match[1]) * (DURATION_UNITS[match[2] as string] as number));
+  } else {
+    const text = (spec.until as string).trim();
+    const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text);
+    end = new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+    if (!iso || Number.isNaN(end.getTime())) return { ok: false, error: `--until must be an ISO-8601 date or date-time like 2026-12-31 or 2026-12-31T18:00:00Z (got ${JSON.stringify(spec.until)})` };
+  }
+  if (end.getTime() <= now.getTime()) return { ok: false, error: `the silence would end in the past (${end.toISOString()}): it must end in the future` };
+  if (end.getTime() > now.getTime() + MAX_SILENCE_DAYS * 86_400_000) return { ok: false, error: `the silence would end ${end.toISOString()}: at most ${MAX_SILENCE_DAYS} days ahead` };
+  return { ok: true, value: end };
+}

@@ -34,6 +34,10 @@ export interface OutboxAlert {
   caseId: bigint | null;
   /** When that case opened. */
   caseOpenedAt: Date | null;
+  /** That case's state now. */
+  caseState: string | null;
+  /** The silence the alert was raised under (held until it ended). */
+  silenceId: bigint | null;
   /** Raised at the customer's first check (its event's `baseline`). */
   baseline: boolean;
   subject: string | null;
@@ -95,6 +99,8 @@ function toAlert(row: ClaimedAlertRow): OutboxAlert {
     verificationResponse: row.verification_response,
     caseId: row.case_id === null ? null : BigInt(row.case_id),
     caseOpenedAt: row.case_opened_at,
+    caseState: row.case_state,
+    silenceId: row.silence_id === null ? null : BigInt(row.silence_id),
     baseline: row.baseline,
     subject: row.subject,
     body: row.body,

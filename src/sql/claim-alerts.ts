@@ -1,10 +1,13 @@
 import type { SqlClient } from './client.js';
+import { activeSilenceFor } from './silence-match.js';
 
 // Claims pending alerts for one delivery pass in one statement (Graphile Worker's getJobs): the
 // oldest due alerts that no other pass holds are locked, skipping rows another transaction has
 // locked, and reserved with a lease. An alert whose claimer died is claimable again once its
 // lease has run out. Each row comes with the recipients it is still owed, and whether its event
 // was a customer's first check (the email says "already expired when first checked" then).
+// Alerts about a document an active silence matches (document alerts, reminders, escalations)
+// are not claimed: they are held until the silence ends.
 
 export interface ClaimAlertsParams {
   /** Names this claim: every later statement of the pass acts only on alerts it still holds. */
@@ -33,6 +36,10 @@ export interface ClaimedAlertRow {
   case_id: string | null;
   /** When its case opened (reminders and escalations give each case's age). */
   case_opened_at: Date | null;
+  /** The state of that case now. */
+  case_state: string | null;
+  /** The silence that held the alert when it was raised. */
+  silence_id: string | null;
   /** The alert's event was at the customer's baseline (false for operations alerts). */
   baseline: boolean;
   subject: string | null;
@@ -52,6 +59,7 @@ WITH due AS MATERIALIZED (
     AND id > $5::bigint
     AND ($6::boolean OR next_attempt_at <= $2::timestamptz)
     AND (claimed_until IS NULL OR claimed_until < $2::timestamptz)
+    AND (kind = 'ops' OR NOT EXISTS (${activeSilenceFor('alerts', 'document_name', '$2::timestamptz')}))
   ORDER BY id
   LIMIT $4::int
   FOR UPDATE SKIP LOCKED
@@ -63,6 +71,8 @@ WHERE a.id = due.id
 RETURNING a.id, a.kind, a.customer_id, a.purpose, a.document_type, a.document_name, a.previous_status,
   a.new_status, a.verification_response, a.case_id,
   (SELECT c.opened_at FROM cases AS c WHERE c.id = a.case_id) AS case_opened_at,
+  (SELECT c.state FROM cases AS c WHERE c.id = a.case_id) AS case_state,
+  a.silence_id::text AS silence_id,
   COALESCE((SELECT e.baseline FROM document_events AS e WHERE e.id = a.event_id), false) AS baseline,
   a.subject, a.body, a.detected_at, a.attempts,
   a.routed_at IS NOT NULL AS routed,

@@ -1,13 +1,15 @@
 import type { DocumentChange } from '../domain/status-diff.js';
 import type { SqlClient } from './client.js';
 import { columns } from './columns.js';
+import { activeSilenceFor } from './silence-match.js';
 
 // The audit trail, the outbox and the cases in one statement: every event of the write, an
 // alert for each one that raises it, naming its event, and for each alert its case (SPEC §10) —
 // the unresolved case of the document's identity, opened if there is none — with the timeline
 // entries that say so. Event ids are drawn in document order, so that `history` lists a check's
 // events in the order the API returned the documents; a case's `opened` entry precedes its
-// `alert` entries.
+// `alert` entries. An alert raised while a silence matches its document names the silence: it
+// is held until the silence ends (the claim skips it).
 
 export interface EventRow extends Omit<DocumentChange, 'reappeared'> {
   customerId: string;
@@ -36,18 +38,22 @@ WITH e AS MATERIALIZED (
   DO UPDATE SET document_status = excluded.document_status, last_alert_at = excluded.last_alert_at
   RETURNING c.id, c.customer_id, c.purpose, c.document_type, c.document_name, (c.xmax = 0) AS opened
 ), alerted AS (
-  INSERT INTO alerts (kind, customer_id, event_id, scan_id, purpose, document_type, document_name, previous_status, new_status, verification_response, detected_at, case_id)
-  SELECT 'document', e.customer_id, e.id, $1::uuid, e.purpose, e.document_type, e.name, e.previous_status, e.new_status, e.verification_response, $2, cased.id
+  INSERT INTO alerts (kind, customer_id, event_id, scan_id, purpose, document_type, document_name, previous_status, new_status, verification_response, detected_at, case_id, silence_id)
+  SELECT 'document', e.customer_id, e.id, $1::uuid, e.purpose, e.document_type, e.name, e.previous_status, e.new_status, e.verification_response, $2, cased.id,
+         (${activeSilenceFor('e', 'name', '$2::timestamptz')} ORDER BY s.ends_at DESC, s.id LIMIT 1)
   FROM e JOIN cased ON cased.customer_id = e.customer_id AND cased.purpose = e.purpose AND cased.document_type = e.document_type AND cased.document_name = e.name
   WHERE e.alerting
-  RETURNING id, case_id, event_id, previous_status, new_status
+  RETURNING id, case_id, event_id, previous_status, new_status, silence_id
 )
 INSERT INTO case_events (case_id, at, kind, actor, alert_id, details)
 SELECT t.case_id, $2, t.kind, 'system', t.alert_id, t.details
 FROM (
   SELECT id AS case_id, 0 AS step, 0::bigint AS alert_id_order, 'opened' AS kind, NULL::bigint AS alert_id, '{}'::jsonb AS details FROM cased WHERE opened
   UNION ALL
-  SELECT case_id, 1, id, 'alert', id, jsonb_build_object('eventId', event_id::text, 'previousStatus', previous_status, 'newStatus', new_status) FROM alerted
+  SELECT case_id, 1, id, 'alert', id,
+         jsonb_build_object('eventId', event_id::text, 'previousStatus', previous_status, 'newStatus', new_status)
+           || CASE WHEN silence_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('silenceId', silence_id) END
+  FROM alerted
 ) AS t
 ORDER BY t.case_id, t.step, t.alert_id_order`;
 

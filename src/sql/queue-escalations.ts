@@ -1,4 +1,5 @@
 import type { SqlClient } from './client.js';
+import { activeSilenceFor } from './silence-match.js';
 
 // Queues an escalation (an outbox row of kind `escalation`) for each case still open `afterMs`
 // after it opened and not escalated yet (SPEC §10: once per case), marking it escalated in the
@@ -7,7 +8,7 @@ import type { SqlClient } from './client.js';
 const TEXT = `
 WITH due AS (
   SELECT id FROM cases
-  WHERE state = 'open' AND escalated_at IS NULL
+  WHERE state = 'open' AND NOT EXISTS (${activeSilenceFor('cases', 'document_name', '$1::timestamptz')}) AND escalated_at IS NULL
     AND opened_at <= $1::timestamptz - $2::bigint * interval '1 millisecond'
   ORDER BY opened_at, id
   LIMIT $3::int

@@ -1,4 +1,5 @@
 import type { SqlClient } from './client.js';
+import { activeSilenceFor } from './silence-match.js';
 
 // Queues a reminder (an outbox row of kind `reminder`) for each open case whose last email went
 // out at least `everyMs` ago and that was not reminded within `everyMs` (SPEC §10), marking the
@@ -9,7 +10,7 @@ import type { SqlClient } from './client.js';
 const TEXT = `
 WITH due AS (
   SELECT id FROM cases
-  WHERE state = 'open'
+  WHERE state = 'open' AND NOT EXISTS (${activeSilenceFor('cases', 'document_name', '$1::timestamptz')})
     AND last_emailed_at <= $1::timestamptz - $2::bigint * interval '1 millisecond'
     AND (reminded_at IS NULL OR reminded_at <= $1::timestamptz - $2::bigint * interval '1 millisecond')
   ORDER BY opened_at, id

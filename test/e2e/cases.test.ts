@@ -176,3 +176,86 @@ describe('cases from alert to resolution', () => {
     expect(shownText.stdout).toContain('note: calling the customer\n');
   });
 });
+
+describe('silences hold, never drop', () => {
+  it('a silence expiring while its case is still open: the alert, recorded meanwhile, is delivered once when it ends', async () => {
+    await f.trackIds(['s-1', 's-2']);
+    f.sandbox.setDocuments('s-1', [passport('verified')]);
+    f.sandbox.setDocuments('s-2', [passport('verified')]);
+    await f.scanSummary();
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    const added = await json<{ id: number }>(['silence', 'add', '--customer', 's-1', '--purpose', 'KYC', '--until', until, '--by', 'Alice', '--reason', 'customer renewing in branch']);
+    expect(added.id).toEqual(expect.any(Number));
+    expect((await json<Array<{ id: number; active: boolean }>>(['silence', 'list'])).map((s) => [s.id, s.active])).toEqual([[added.id, true]]);
+
+    f.sandbox.setDocuments('s-1', [passport('expired')]);
+    f.sandbox.setDocuments('s-2', [passport('expired')]);
+    const sent = f.smtp.messages.length;
+    expect(await f.scanSummary()).toMatchObject({ alerts: 2 });
+    // s-2's alert goes out; s-1's is recorded, its case opened, and held.
+    const emails = f.smtp.messages.slice(sent);
+    expect(emails.flatMap((m) => csvRows(m).map((r) => r.customer_id))).toEqual(['s-2']);
+    const [held] = await json<CaseJson[]>(['cases', 'list', '--customer', 's-1']);
+    const timeline = (await json<CaseJson>(['cases', 'show', String(held?.id)])).timeline;
+    expect(timeline.map((e) => e.kind)).toEqual(['opened', 'alert']);
+    expect(timeline[1]).toMatchObject({ silenceId: added.id });
+    expect((await json<{ silences: { active: number } }>(['status'])).silences).toEqual({ active: 1 });
+
+    // Still silenced: a flush sends nothing.
+    await cli(['alerts', 'flush']);
+    expect(f.smtp.messages.length).toBe(sent + 1);
+    // Its day has passed (the clock moved on: its period now lies behind us). The next delivery sends it, once.
+    await f.t.db.$executeRaw`UPDATE silences SET starts_at = now() - interval '1 day', ends_at = now() - interval '1 second'`;
+    expect((await json<Array<{ active: boolean }>>(['silence', 'list', '--all']))[0]).toMatchObject({ active: false });
+    await cli(['alerts', 'flush']);
+    await cli(['alerts', 'flush']);
+    const after = f.smtp.messages.slice(sent + 1);
+    expect(after.flatMap((m) => csvRows(m).map((r) => [r.customer_id, r.case_id]))).toEqual([['s-1', String(held?.id)]]);
+    expect((await json<CaseJson>(['cases', 'show', String(held?.id)])).timeline.map((e) => e.kind)).toEqual(['opened', 'alert', 'email']);
+    expect((await json<{ silences: { active: number } }>(['status'])).silences).toEqual({ active: 0 });
+  });
+
+  it('a case whose document recovered while silenced: nothing is sent when the silence is removed', async () => {
+    await f.trackIds(['q-1']);
+    f.sandbox.setDocuments('q-1', [passport('verified')]);
+    await f.scanSummary();
+    const { id } = await json<{ id: number }>(['silence', 'add', '--customer', 'q-1', '--document-name', 'passport', '--for', '7d', '--by', 'Alice', '--reason', 'known issue']);
+    f.sandbox.setDocuments('q-1', [passport('declined')]);
+    await f.scanSummary();
+    f.sandbox.setDocuments('q-1', [passport('verified')]);
+    await f.scanSummary();
+    const [c] = await json<CaseJson[]>(['cases', 'list', '--state', 'all', '--customer', 'q-1']);
+    expect(c).toMatchObject({ state: 'resolved', resolution: 'recovered' });
+    const sent = f.smtp.messages.length;
+    const removed = await cli(['silence', 'remove', String(id), '--by', 'Bob']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect((await cli(['silence', 'remove', String(id), '--by', 'Bob'])).stdout).toContain('had ended already');
+    await cli(['alerts', 'flush']);
+    expect(f.smtp.messages.length).toBe(sent);
+    expect(await f.t.db.alert.findFirstOrThrow({ where: { customerId: 'q-1', kind: 'document' } })).toMatchObject({ status: 'cancelled' });
+    expect((await json<Array<{ id: number; removedBy: string }>>(['silence', 'list', '--all'])).map((s) => [s.id, s.removedBy])).toEqual([[id, 'Bob']]);
+  });
+
+  it('refuses bad silences with exit 2, recording nothing', async () => {
+    await f.trackIds(['v-1']);
+    const results = await Promise.all([
+      cli(['silence', 'add', '--customer', 'v-1', '--for', '7d', '--by', 'A']),
+      cli(['silence', 'add', '--customer', 'v-1', '--for', '400d', '--by', 'A', '--reason', 'r']),
+      cli(['silence', 'add', '--customer', 'v-1', '--until', '2020-01-01', '--by', 'A', '--reason', 'r']),
+      cli(['silence', 'add', '--customer', 'v-1', '--until', 'tomorrow', '--by', 'A', '--reason', 'r']),
+      cli(['silence', 'add', '--customer', 'v-1', '--for', '1d', '--until', '2030-01-01', '--by', 'A', '--reason', 'r']),
+      cli(['silence', 'add', '--customer', 'never-tracked', '--for', '1d', '--by', 'A', '--reason', 'r']),
+      cli(['silence', 'remove', '999', '--by', 'A']),
+      cli(['silence', 'remove', 'x', '--by', 'A']),
+    ]);
+    expect(results.map((r) => r.code)).toEqual(Array(results.length).fill(2));
+    expect(results[0]?.stderr).toContain('--reason is required');
+    expect(results[1]?.stderr).toContain('at most 365 days ahead');
+    expect(results[2]?.stderr).toContain('must end in the future');
+    expect(results[3]?.stderr).toContain('--until must be an ISO-8601 date');
+    expect(results[4]?.stderr).toContain('exactly one of --until');
+    expect(results[5]?.stderr).toContain('was never tracked');
+    expect(results[6]?.stderr).toContain('no silence 999');
+    expect(await f.t.db.silence.count()).toBe(0);
+  });
+});

@@ -214,3 +214,19 @@ describe('escalation', () => {
     expect((await t.db.case.findUniqueOrThrow({ where: { id: ids[1] as bigint } })).lastEmailedAt?.getTime()).toBeLessThan(Date.now() - 0.5 * HOUR);
   });
 });
+
+describe('silences and follow-ups', () => {
+  it('a silenced case is neither reminded nor escalated; when the silence ends, its follow-ups resume', async () => {
+    const [id] = await openCases(1, 60, 25);
+    const r = replica();
+    await t.db.silence.create({ data: { customerId: 'c-000', startsAt: new Date(Date.now() - HOUR), endsAt: new Date(Date.now() + HOUR), createdBy: 'Alice', reason: 'renewal in branch' } });
+    expect(await r.outbox.queueFollowUps(new Date(), policy)).toEqual({ reminders: 0, escalations: 0 });
+    await t.db.silence.updateMany({ data: { removedAt: new Date(), removedBy: 'Alice' } });
+    expect(await r.outbox.queueFollowUps(new Date(), policy)).toEqual({ reminders: 1, escalations: 1 });
+    // A silence added after they were queued holds them too: not claimed, not sent, still pending.
+    await t.db.silence.create({ data: { customerId: 'c-000', purpose: 'KYC', startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + HOUR), createdBy: 'Bob', reason: 'again' } });
+    await r.delivery.deliver({ force: true });
+    expect(smtp.messages).toHaveLength(0);
+    expect(await t.db.alert.count({ where: { caseId: id, status: 'pending' } })).toBe(2);
+  });
+});

@@ -141,6 +141,8 @@ describe('migrations', () => {
         'scans.scans_running_slot_check',
         'scans.scans_status_check',
         'scans.scans_trigger_check',
+        'silences.silences_period_check',
+        'silences.silences_removed_check',
         'tracked_customers.tracked_customers_last_outcome_check',
       ]);
       // The timeline's append-only guard (a PL/pgSQL function: its body's `;` reach Postgres whole).

@@ -22,7 +22,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const TABLES = ['case_events', 'cases', 'alert_deliveries', 'ops_incidents', 'alerts', 'document_events', 'document_snapshots', 'scan_batches', 'scans', 'tracked_customers'];
+const TABLES = ['case_events', 'silences', 'cases', 'alert_deliveries', 'ops_incidents', 'alerts', 'document_events', 'document_snapshots', 'scan_batches', 'scans', 'tracked_customers'];
 
 function adminUrl(): string {
   const url = new URL(inject('templateDatabaseUrl'));
