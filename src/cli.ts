@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { watchOutput } from './commands/output.js';
 import type { SandboxCommandOptions } from './commands/sandbox.js';
 import type { SilenceAddOptions } from './commands/silence.js';
+import type { ExportOptions } from './commands/export.js';
 import { CASE_STATE_FILTERS, type CaseStateFilter } from './domain/cases.js';
 
 // argv → one command → exit code. Nothing else. Each command's module is loaded only when it
@@ -134,6 +135,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<id>', 'silence id')
     .option('--by <who>', 'who removes it')
     .action((id: string, opts: { by?: string }) => run(import('./commands/silence.js').then((m) => m.silenceRemove(id, opts))));
+
+  program
+    .command('export')
+    .description('the evidence: every document event, alert, email, reminder, escalation, acknowledgement, note, silence and resolution of a period, oldest first')
+    .option('--from <date>', 'from this UTC day (2026-11-01) or ISO-8601 date-time on')
+    .option('--to <date>', 'up to the end of this UTC day (2026-11-30), or before this ISO-8601 date-time')
+    .option('--customer <id>', "only this customer's records")
+    .addOption(new Option('--format <format>', 'JSON lines or CSV').choices(['jsonl', 'csv']).default('jsonl'))
+    .option('--out <file>', 'write to this file (created whole, or not at all) instead of stdout')
+    .action((opts: ExportOptions) => run(import('./commands/export.js').then((m) => m.exportCommand(opts))));
 
   const alerts = program.command('alerts').description('alert delivery').exitOverride();
   alerts.command('flush').description('deliver pending alerts now').option('--json', 'one JSON document on stdout').action((opts: { json?: boolean }) => run(import('./commands/alerts.js').then((m) => m.alertsFlush(opts))));

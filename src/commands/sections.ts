@@ -21,6 +21,7 @@ export const COMMAND_SECTIONS = {
   'silence add': ['database'],
   'silence list': ['database'],
   'silence remove': ['database'],
+  export: ['database'],
   // No Cyrexa settings: emails go out with customer ids alone.
   'alerts flush': ['database', 'mail'],
   'alerts test': ['mail'],

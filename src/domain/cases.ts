@@ -1,3 +1,5 @@
+import { parseIsoInstant } from './dates.js';
+
 // Cases (SPEC §10), the pure part: their states and resolutions, what a person may write into a
 // timeline (`--by`, `--note`), case ids as people type and read them, and ages in words.
 
@@ -97,10 +99,9 @@ export function silenceEnd(spec: { until?: string | undefined; for?: string | un
     if (!match) return { ok: false, error: `--for must be a number of minutes, hours or days like 30m, 12h or 7d (got ${JSON.stringify(spec.for)})` };
     end = new Date(now.getTime() + Number(match[1]) * (DURATION_UNITS[match[2] as string] as number));
   } else {
-    const text = (spec.until as string).trim();
-    const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text);
-    end = new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
-    if (!iso || Number.isNaN(end.getTime())) return { ok: false, error: `--until must be an ISO-8601 date or date-time like 2026-12-31 or 2026-12-31T18:00:00Z (got ${JSON.stringify(spec.until)})` };
+    const parsed = parseIsoInstant(spec.until as string);
+    if (parsed === null) return { ok: false, error: `--until must be an ISO-8601 date or date-time like 2026-12-31 or 2026-12-31T18:00:00Z (got ${JSON.stringify(spec.until)})` };
+    end = parsed.at;
   }
   if (end.getTime() <= now.getTime()) return { ok: false, error: `the silence would end in the past (${end.toISOString()}): it must end in the future` };
   if (end.getTime() > now.getTime() + MAX_SILENCE_DAYS * 86_400_000) return { ok: false, error: `the silence would end ${end.toISOString()}: at most ${MAX_SILENCE_DAYS} days ahead` };

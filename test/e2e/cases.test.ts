@@ -259,3 +259,50 @@ describe('silences hold, never drop', () => {
     expect(await f.t.db.silence.count()).toBe(0);
   });
 });
+
+describe('export of the evidence', () => {
+  it('every document event and timeline entry of the period, oldest first, as JSON lines or CSV (cells neutralised), whole into a file', async () => {
+    await f.trackIds(['x-1', 'x-2']);
+    f.sandbox.setDocuments('x-1', [passport('verified')]);
+    f.sandbox.setDocuments('x-2', [{ ...passport('verified'), name: '=HYPERLINK("http://evil")' }]);
+    await f.scanSummary();
+    f.sandbox.setDocuments('x-1', [passport('expired')]);
+    f.sandbox.setDocuments('x-2', [{ ...passport('declined'), name: '=HYPERLINK("http://evil")' }]);
+    await f.scanSummary();
+    const [c1] = await json<CaseJson[]>(['cases', 'list', '--customer', 'x-1']);
+    expect((await cli(['cases', 'ack', String(c1?.id), '--by', 'Alice', '--note', 'on it'])).code).toBe(0);
+    expect((await cli(['silence', 'add', '--customer', 'x-2', '--for', '1d', '--by', 'Bob', '--reason', 'waiting'])).code).toBe(0);
+
+    const jsonl = await cli(['export']);
+    expect(jsonl.code, jsonl.stderr).toBe(0);
+    const records = jsonl.stdout.trim().split('\n').map((line) => JSON.parse(line) as { at: string; kind: string; customerId: string; caseId: number | null; actor: string; details: Record<string, unknown> });
+    expect(records.map((r) => r.at)).toEqual([...records.map((r) => r.at)].sort());
+    const kinds = (id: string) => records.filter((r) => r.customerId === id).map((r) => r.kind);
+    expect(kinds('x-1')).toEqual(['appeared', 'status_changed', 'opened', 'alert', 'email', 'acknowledged']);
+    expect(kinds('x-2')).toEqual(['appeared', 'status_changed', 'opened', 'alert', 'email', 'silence_added', 'silenced']);
+    const change = records.find((r) => r.customerId === 'x-1' && r.kind === 'status_changed');
+    expect(change).toMatchObject({ caseId: c1?.id, actor: 'system', details: { previousStatus: 'verified', newStatus: 'expired' } });
+    expect(records.find((r) => r.kind === 'acknowledged')).toMatchObject({ caseId: c1?.id, actor: 'Alice', details: { note: 'on it', via: 'cli' } });
+    expect(records.find((r) => r.kind === 'email' && r.customerId === 'x-1')?.details).toMatchObject({ recipients: ['compliance@example.com'], messageId: expect.any(String) });
+
+    // One customer, a period that ends before anything happened, CSV into a file.
+    expect((await cli(['export', '--customer', 'x-1'])).stdout.trim().split('\n')).toHaveLength(6);
+    expect((await cli(['export', '--to', '2020-01-01'])).stdout).toBe('');
+    const file = `${f.t.url.split('/').pop() ?? 'x'}.csv`;
+    const path = `/tmp/${file}`;
+    const csv = await cli(['export', '--format', 'csv', '--out', path, '--from', new Date(Date.now() - 3_600_000).toISOString()]);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stderr).toContain(`exported ${records.length} record(s) to ${path}`);
+    const { readFile, rm } = await import('node:fs/promises');
+    const text = await readFile(path, 'utf8');
+    await rm(path);
+    const lines = text.trim().split('\r\n');
+    expect(lines[0]).toBe('at,kind,customer_id,purpose,document_type,document_name,case_id,actor,details');
+    expect(lines).toHaveLength(records.length + 1);
+    expect(text).toContain(`'=HYPERLINK(""http://evil"")`);
+    expect(text).not.toMatch(/,=HYPERLINK/);
+
+    const bad = await Promise.all([cli(['export', '--from', 'yesterday']), cli(['export', '--format', 'xml']), cli(['export', '--from', '2026-02-01', '--to', '2026-01-01'])]);
+    expect(bad.map((r) => r.code)).toEqual([2, 2, 2]);
+  });
+});
