@@ -70,6 +70,12 @@ const TARGETS: Target[] = [
       [r.peakRssMbDocs200x200Baseline!, r.peakRssMbDocs200x200!, r.peakRssMbDocs20x5000Baseline!, r.peakRssMbDocs20x5000!].every((mb) => mb <= 250),
     ],
   },
+  {
+    name: '9 export of 1,000,000 timeline records: peak RSS < 250 MB',
+    keys: ['exportPeakRssMb', 'exportSeconds'],
+    conditions: { exportRecords: 1_000_000 },
+    check: (r) => [`${r.exportPeakRssMb} MB in ${r.exportSeconds} s`, r.exportPeakRssMb! < 250],
+  },
 ];
 
 const path = process.argv[2];

@@ -21,8 +21,10 @@
 //               --rate-seconds measured by the sandbox.
 //   scaleout    one worker, then two, scanning --scale-out-customers (20,000) at
 //               --scale-out-latency-ms (50), rate limit off.
+//   export      `kyc-monitor export` of --export-records (1,000,000) case timeline records: time, peak RSS.
 // --concurrency (20) is CHECK_CONCURRENCY of every scan, and the ceiling's.
 import { parseArgs } from 'node:util';
+import { exportPart } from './parts/export.ts';
 import { latency } from './parts/latency.ts';
 import { memory, type MemoryScan } from './parts/memory.ts';
 import { rate } from './parts/rate.ts';
@@ -30,7 +32,7 @@ import { scaleOut } from './parts/scaleout.ts';
 import { throughput } from './parts/throughput.ts';
 import { log, round, size, type Figures } from './support.ts';
 
-const PARTS = ['throughput', 'latency', 'memory', 'rate', 'scaleout'] as const;
+const PARTS = ['throughput', 'latency', 'memory', 'rate', 'scaleout', 'export'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -47,6 +49,7 @@ const { values } = parseArgs({
     'rate-seconds': { type: 'string', default: '30' },
     'scale-out-customers': { type: 'string', default: '20000' },
     'scale-out-latency-ms': { type: 'string', default: '50' },
+    'export-records': { type: 'string', default: '1000000' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -68,6 +71,7 @@ const rateLimit = whole('rate-limit', 1);
 const rateSeconds = whole('rate-seconds', 1);
 const scaleOutCustomers = whole('scale-out-customers', 10);
 const scaleOutLatencyMs = whole('scale-out-latency-ms', 0);
+const exportRecords = whole('export-records', 10);
 const parts = String(values.only)
   .split(',')
   .map((p) => p.trim())
@@ -99,6 +103,7 @@ const runners: Record<Part, () => Promise<Figures>> = {
   memory: () => memory({ scans: memoryScans, concurrency }),
   rate: () => rate({ rateLimit, seconds: rateSeconds }),
   scaleout: () => scaleOut({ customers: scaleOutCustomers, latencyMs: scaleOutLatencyMs, concurrency }),
+  export: () => exportPart({ records: exportRecords }),
 };
 const result: Record<string, number | string[]> = { parts };
 try {
