@@ -1,16 +1,17 @@
 import { testEmail } from '../domain/ops-alerts.js';
 import { CommandError, EXIT_FAILURE, EXIT_OK, runCommand } from './context.js';
+import { pendingWords } from './output.js';
 import { COMMAND_SECTIONS } from './sections.js';
 
 export function alertsFlush(options: { json?: boolean }): Promise<number> {
   return runCommand(COMMAND_SECTIONS['alerts flush'], async ({ app, out }) => {
     // A person asking for delivery now: every pending alert, whatever its backoff or batch window.
     const report = await app.delivery.deliver({ force: true });
-    const pending = (await app.outbox.counts()).pending;
+    const { pending, held } = await app.outbox.counts();
     if (options.json) {
-      out(JSON.stringify({ ...report, pending }));
+      out(JSON.stringify({ ...report, pending, held }));
     } else {
-      const lines = [`emails sent ${report.emailsSent} (${report.alertsSent} alerts); retrying later ${report.alertsRetrying}; failed ${report.alertsFailed}; pending ${pending}`];
+      const lines = [`emails sent ${report.emailsSent} (${report.alertsSent} alerts); retrying later ${report.alertsRetrying}; failed ${report.alertsFailed}; ${pendingWords(pending, held)}`];
       if (report.recipientsRefused.length > 0) lines.push(`recipients refused for good: ${report.recipientsRefused.join(', ')} (kyc-monitor status lists them)`);
       out(lines.join('\n'));
     }

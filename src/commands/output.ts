@@ -61,3 +61,8 @@ export function programPath(cwd = process.cwd()): string {
   if (relative.startsWith('..') || path.isAbsolute(relative)) return bin;
   return `./${relative}`;
 }
+
+/** How many alerts are left pending: `pending 3`, or `pending 3 (2 held by silences: …)`. */
+export function pendingWords(pending: number, held: number): string {
+  return `pending ${pending}${held > 0 ? ` (${held} held by silences: \`kyc-monitor silence list\`)` : ''}`;
+}

@@ -3,7 +3,7 @@ import { RedisUnreachable } from '../app.js';
 import type { ScanSummary } from '../domain/scan.js';
 import { runScanInProcess } from '../scan/run-in-process.js';
 import { CommandError, describeFailure, EXIT_FAILURE, EXIT_OK, runCommand, writeErr } from './context.js';
-import { programPath } from './output.js';
+import { pendingWords, programPath } from './output.js';
 import { ScanTerminal } from './scan-terminal.js';
 import { COMMAND_SECTIONS } from './sections.js';
 
@@ -45,11 +45,11 @@ export function scanCommand(options: { json?: boolean; progress?: boolean }): Pr
               return { failure: app.secrets.scrub(describeFailure(error)) };
             },
           );
-      const pending = (await app.outbox.counts()).pending;
+      const { pending, held } = await app.outbox.counts();
       if (options.json) {
-        out(JSON.stringify(toJson(summary, delivery, pending)));
+        out(JSON.stringify(toJson(summary, delivery, pending, held)));
       } else {
-        out([...describe(summary, delivery, pending), ...(terminal?.notes() ?? []).map((note) => `  ${note}`)].join('\n'));
+        out([...describe(summary, delivery, pending, held), ...(terminal?.notes() ?? []).map((note) => `  ${note}`)].join('\n'));
       }
       if (summary.status !== 'completed') {
         writeErr(`scan ${summary.status}: ${summary.error ?? 'unknown reason'}`);
@@ -66,7 +66,7 @@ export function scanCommand(options: { json?: boolean; progress?: boolean }): Pr
   }, { requireMigrated: true });
 }
 
-function toJson(summary: ScanSummary, delivery: Delivery | null, pending: number) {
+function toJson(summary: ScanSummary, delivery: Delivery | null, pending: number, held: number) {
   const report = delivery && 'report' in delivery ? delivery.report : null;
   return {
     scanId: summary.scanId,
@@ -84,13 +84,15 @@ function toJson(summary: ScanSummary, delivery: Delivery | null, pending: number
       alertsSent: report?.alertsSent ?? 0,
       alertsFailed: report?.alertsFailed ?? 0,
       alertsPending: pending,
+      /** Of the pending ones, those a silence holds. */
+      alertsHeld: held,
       deliveryError: report === null,
       errors: delivery === null ? [] : 'report' in delivery ? delivery.report.errors : [delivery.failure],
     },
   };
 }
 
-function describe(summary: ScanSummary, delivery: Delivery | null, pending: number): string[] {
+function describe(summary: ScanSummary, delivery: Delivery | null, pending: number, held: number): string[] {
   const seconds = summary.finishedAt ? ((summary.finishedAt.getTime() - summary.startedAt.getTime()) / 1000).toFixed(1) : '?';
   const program = programPath();
   const lines = [`scan ${summary.scanId} ${summary.status} in ${seconds} s`];
@@ -106,12 +108,12 @@ function describe(summary: ScanSummary, delivery: Delivery | null, pending: numb
     `  document events ${summary.changes}, alerts raised ${summary.alerts}`,
   );
   if (delivery === null) {
-    lines.push(`  alerts not delivered (interrupted); pending ${pending}`);
+    lines.push(`  alerts not delivered (interrupted); ${pendingWords(pending, held)}`);
   } else if ('failure' in delivery) {
-    lines.push(`  alert delivery failed: ${delivery.failure}; pending ${pending}`);
+    lines.push(`  alert delivery failed: ${delivery.failure}; ${pendingWords(pending, held)}`);
   } else {
     const report = delivery.report;
-    lines.push(`  emails sent ${report.emailsSent} (${report.alertsSent} alerts); alerts failed ${report.alertsFailed}; pending ${pending}`);
+    lines.push(`  emails sent ${report.emailsSent} (${report.alertsSent} alerts); alerts failed ${report.alertsFailed}; ${pendingWords(pending, held)}`);
     lines.push(...deliveryProblems(report).map((line) => `  ${line}`));
   }
   if (pending > 0) lines.push(`  pending alerts are delivered by the worker, the next scan, or \`${program} alerts flush\``);

@@ -53,7 +53,7 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
     lines.push('', `cases: ${cases.open} open (not acknowledged), ${cases.acknowledged} acknowledged`);
     if (activeSilences > 0) lines.push(`  silences holding alerts: ${activeSilences} (kyc-monitor silence list)`);
     if (oldestOpen) lines.push(`  oldest open: ${caseLabel(oldestOpen.id)}, opened ${ago(now - oldestOpen.openedAt.getTime())} ago (${oldestOpen.openedAt.toISOString()}): kyc-monitor cases list`);
-    lines.push('', `alerts: ${counts.pending} pending, ${counts.failed} failed, ${counts.sent} sent`);
+    lines.push('', `alerts: ${counts.pending} pending${counts.held > 0 ? ` (${counts.held} held by silences)` : ''}, ${counts.failed} failed, ${counts.sent} sent`);
     for (const a of failedAlerts) lines.push(`  failed alert ${a.id} ${a.kind}${a.customerId ? ` ${a.customerId}` : ''}: ${a.lastError ?? ''}`);
     if (refusedCount > 0) {
       lines.push('', `recipients refused for good: ${refusedCount} deliveries`);

@@ -191,7 +191,8 @@ describe('silences hold, never drop', () => {
     f.sandbox.setDocuments('s-1', [passport('expired')]);
     f.sandbox.setDocuments('s-2', [passport('expired')]);
     const sent = f.smtp.messages.length;
-    expect(await f.scanSummary()).toMatchObject({ alerts: 2 });
+    const scan = await f.scanJson();
+    expect(scan.json).toMatchObject({ alerts: 2, delivery: { alertsPending: 1, alertsHeld: 1 } });
     // s-2's alert goes out; s-1's is recorded, its case opened, and held.
     const emails = f.smtp.messages.slice(sent);
     expect(emails.flatMap((m) => csvRows(m).map((r) => r.customer_id))).toEqual(['s-2']);

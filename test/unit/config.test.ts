@@ -132,3 +132,24 @@ describe('parseConfig', () => {
     });
   });
 });
+
+describe('case follow-up (REMIND_EVERY_HOURS, ESCALATE_AFTER_HOURS, ESCALATE_TO)', () => {
+  it('reminds daily by default, escalates never', () => {
+    expect(parseConfig(base, ['mail']).mail.cases).toEqual({ remindEveryMs: 86_400_000, escalateAfterMs: 0, escalateTo: [] });
+  });
+  it('takes hours with fractions, 0 turning reminders off', () => {
+    expect(parseConfig({ ...base, REMIND_EVERY_HOURS: '0.5', ESCALATE_AFTER_HOURS: '48', ESCALATE_TO: 'Head@Example.com' }, ['mail']).mail.cases).toEqual({
+      remindEveryMs: 1_800_000,
+      escalateAfterMs: 172_800_000,
+      escalateTo: ['head@example.com'],
+    });
+    expect(parseConfig({ ...base, REMIND_EVERY_HOURS: '0' }, ['mail']).mail.cases.remindEveryMs).toBe(0);
+  });
+  it('names what is wrong', () => {
+    expect(problems({ ...base, REMIND_EVERY_HOURS: 'daily' }, ['mail'])).toEqual(['REMIND_EVERY_HOURS must be a number of hours from 0 to 8760, fractions allowed (got "daily")']);
+    expect(problems({ ...base, REMIND_EVERY_HOURS: '-1' }, ['mail'])[0]).toMatch(/^REMIND_EVERY_HOURS must be a number of hours/);
+    expect(problems({ ...base, ESCALATE_AFTER_HOURS: '24' }, ['mail'])).toEqual(['ESCALATE_TO is required with ESCALATE_AFTER_HOURS: who is told about cases nobody acknowledged']);
+    expect(problems({ ...base, ESCALATE_TO: 'x@example.com' }, ['mail'])[0]).toMatch(/^ESCALATE_TO is set but ESCALATE_AFTER_HOURS is not/);
+    expect(problems({ ...base, ESCALATE_AFTER_HOURS: '24', ESCALATE_TO: 'not an address' }, ['mail'])[0]).toMatch(/^ESCALATE_TO: /);
+  });
+});
