@@ -230,3 +230,15 @@ describe('silences and follow-ups', () => {
     expect(await t.db.alert.count({ where: { caseId: id, status: 'pending' } })).toBe(2);
   });
 });
+
+describe('the timeline is evidence', () => {
+  it('refuses UPDATE, DELETE and TRUNCATE of its entries', async () => {
+    const [id] = await openCases(1, 1, 1);
+    const r = replica();
+    await r.cases.note(id as bigint, { by: 'Alice', note: 'first' });
+    await expect(r.db.withClient((c) => c.query(`UPDATE case_events SET actor = 'Mallory'`))).rejects.toThrow(/case_events is append-only: UPDATE refused/);
+    await expect(r.db.withClient((c) => c.query('DELETE FROM case_events'))).rejects.toThrow(/append-only: DELETE refused/);
+    await expect(r.db.withClient((c) => c.query('TRUNCATE case_events CASCADE'))).rejects.toThrow(/append-only: TRUNCATE refused/);
+    expect(await t.db.caseEvent.findMany({ select: { actor: true, details: true } })).toEqual([{ actor: 'Alice', details: { note: 'first' } }]);
+  });
+});
