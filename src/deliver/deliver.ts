@@ -36,6 +36,8 @@ export interface DeliveryOptions {
   customerUrlTemplate?: string | undefined;
   /** ALERT_INSTRUCTIONS. */
   instructions?: string | undefined;
+  /** Each case's link (PUBLIC_URL, LINK_SECRET), signed when the email is rendered; absent when off. */
+  caseLink?: ((caseId: bigint, now: Date) => string) | undefined;
 }
 
 /** How long an email may wait for its customers' names: a name is a nicety, the email is the job. */
@@ -298,7 +300,7 @@ export class AlertDelivery {
       baseline: a.baseline,
       customerName: a.customerId === null ? null : (names.get(a.customerId) ?? null),
     }));
-    const email = renderAlertEmail(views, this.now(), { customerUrlTemplate: this.options.customerUrlTemplate, instructions: this.options.instructions });
+    const email = renderAlertEmail(views, this.now(), { customerUrlTemplate: this.options.customerUrlTemplate, instructions: this.options.instructions, caseLink: this.options.caseLink });
     return { from: this.options.from, to, subject: email.subject, text: email.text, html: email.html, attachments: [email.attachment] };
   }
 }
