@@ -55,9 +55,11 @@ button{margin-top:16px;padding:12px 20px;border:0;border-radius:6px;background:#
 button:hover{background:#1e40af}
 button:focus{outline:3px solid #93c5fd;outline-offset:2px}
 ol.timeline{list-style:none;margin:0;padding:0}
-ol.timeline li{position:relative;padding:0 0 14px 20px;border-left:2px solid #e5e7eb;margin-left:5px}
-ol.timeline li:last-child{border-left-color:transparent;padding-bottom:0}
-ol.timeline li::before{content:"";position:absolute;left:-7px;top:5px;width:12px;height:12px;border-radius:50%;background:#9ca3af;border:2px solid #fff}
+ol.timeline li{position:relative;padding:0 0 14px 26px}
+ol.timeline li:last-child{padding-bottom:0}
+ol.timeline li::after{content:"";position:absolute;left:6px;top:13px;bottom:-13px;width:2px;background:#e5e7eb}
+ol.timeline li:last-child::after{display:none}
+ol.timeline li::before{content:"";position:absolute;z-index:1;left:0;top:5px;width:10px;height:10px;border-radius:50%;background:#9ca3af;border:2px solid #fff}
 ol.timeline li.k-acknowledged::before{background:#1d4ed8}
 ol.timeline li.k-resolved::before{background:#16a34a}
 ol.timeline li.k-alert::before{background:#b45309}
@@ -66,6 +68,7 @@ ol.timeline li.k-alert::before{background:#b45309}
 .detail{color:#374151;font-size:14px;overflow-wrap:anywhere}
 .note{margin:6px 0 0;padding:8px 12px;background:#f9fafb;border-left:3px solid #d1d5db;white-space:pre-wrap;overflow-wrap:anywhere;font-size:14px}
 footer{color:#6b7280;font-size:13px;padding:0 4px 24px}
+code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#e5e7eb;border-radius:4px;padding:1px 5px;overflow-wrap:anywhere}
 @media (min-width:640px){main{padding:32px 24px}button{width:auto}h1{font-size:26px}}
 @media (max-width:420px){dl{grid-template-columns:1fr;gap:0}dt{margin-top:8px}}
 `;
@@ -92,20 +95,23 @@ ${body}
 `;
 }
 
+/** Our own sentences: escaped, with `a command` shown as code. */
+function sentence(text: string): string {
+  return escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
 /** A short page: a heading and what to do (403, 404, 405, 413, 500 …). Its words are ours, escaped all the same. */
 export function messagePage(title: string, paragraphs: readonly string[]): string {
-  return layout(`${title} — kyc-monitor`, `<div class="card"><h1>${escapeHtml(title)}</h1>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}</div>`);
+  return layout(`${title} — kyc-monitor`, `<div class="card"><h1>${escapeHtml(title)}</h1>${paragraphs.map((p) => `<p>${sentence(p)}</p>`).join('')}</div>`);
 }
 
 function statusClass(status: string): string {
   return statusWords(status) === 'declined' ? 'status status-declined' : 'status';
 }
 
-function stateLine(c: CaseRow): string {
-  if (c.state === 'resolved') {
-    return `resolved${c.resolution ? ` (${escapeHtml(c.resolution)})` : ''}${c.resolved_at ? ` on ${utc(c.resolved_at)}` : ''}${c.resolved_by ? ` by ${text(c.resolved_by)}` : ''}`;
-  }
-  return escapeHtml(c.state);
+/** `recovered, on … by system`. */
+function resolvedLine(c: CaseRow): string {
+  return `${escapeHtml(c.resolution ?? 'yes')}${c.resolved_at ? `, on ${utc(c.resolved_at)}` : ''}${c.resolved_by ? ` by ${text(c.resolved_by)}` : ''}`;
 }
 
 function facts(c: CaseRow, now: Date): string {
@@ -113,9 +119,10 @@ function facts(c: CaseRow, now: Date): string {
     ['Customer', text(c.customer_id)],
     ['Document', `${text(documentTypeWords(c.document_type))}<span class="badge">${text(c.purpose)}</span><br><span class="muted">${text(c.document_name)}</span>`],
     ['Status', `<span class="${statusClass(c.document_status)}">${text(statusWords(c.document_status))}</span>`],
-    ['State', stateLine(c)],
+    // The state is the badge beside the heading.
     ['Opened', `${utc(c.opened_at)} <span class="muted">(${escapeHtml(ageWords(c.opened_at, now))} ago)</span>`],
     ['Acknowledged', c.acknowledged_by ? `by ${text(c.acknowledged_by)}${c.acknowledged_at ? ` on ${utc(c.acknowledged_at)}` : ''}` : '<span class="muted">not yet</span>'],
+    ...(c.state === 'resolved' ? [['Resolved', resolvedLine(c)] as [string, string]] : []),
   ];
   return `<dl>${rows.map(([term, value]) => `<dt>${term}</dt><dd>${value}</dd>`).join('')}</dl>`;
 }
@@ -184,7 +191,8 @@ ${problems}<form method="post" action="${escapeHtml(c.id)}">
 
 function doneCard(c: CaseRow): string {
   if (c.state === 'resolved') return `<div class="card"><h2>Nothing to acknowledge</h2><p>This case is resolved (${escapeHtml(c.resolution ?? '')}): there is nothing left to do here.</p></div>`;
-  return `<div class="card"><h2>Acknowledged</h2><p>${text(c.acknowledged_by ?? '')} acknowledged this case${c.acknowledged_at ? ` on ${utc(c.acknowledged_at)}` : ''}.</p></div>`;
+  return `<div class="card"><h2>Acknowledged</h2><p>${text(c.acknowledged_by ?? '')} acknowledged this case${c.acknowledged_at ? ` on ${utc(c.acknowledged_at)}` : ''}: no more reminders are sent for it.</p>
+<p class="muted">It resolves by itself when a check sees the document in order again (renewed, verified) or gone; by hand: ${sentence(`\`kyc-monitor cases resolve ${c.id} --by NAME --note WHY\``)}.</p></div>`;
 }
 
 /** The case, the form that acknowledges it while it is open, and its whole timeline. */
