@@ -157,9 +157,11 @@ export async function startCasePages(options: CasePagesOptions): Promise<CasePag
     }
     const [change] = await cases.acknowledge([id], { by: by.trim(), note: note === null ? null : normaliseNote(note), via: 'web' });
     if (!change?.changed) {
-      const c = change?.case ?? found.case;
+      // As it is now, with whoever was first in its timeline.
+      const current = (await cases.show(id)) ?? found;
+      const c = current.case;
       const text = c.state === 'resolved' ? 'This case is resolved already: your acknowledgement was not recorded, and nothing changed.' : `This case was acknowledged already, by ${c.acknowledged_by ?? 'someone'}: your acknowledgement was not recorded, and nothing changed.`;
-      send(res, 200, casePage({ ...found, case: c, token, linkExpiresAt: check.expiresAt, now: now(), notice: { tone: 'info', text } }));
+      send(res, 200, casePage({ ...current, token, linkExpiresAt: check.expiresAt, now: now(), notice: { tone: 'info', text } }));
       return 200;
     }
     log.info({ caseId: String(id) }, 'case acknowledged from the email link');

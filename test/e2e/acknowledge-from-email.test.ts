@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,4 +184,25 @@ describe('acknowledging from the email, in a browser', () => {
       await stopWorker(worker);
     }
   }, 180_000);
+
+  it('the worker refuses WEB_PORT equal to HTTP_PORT (exit 2), and names a busy WEB_PORT (exit 1)', async () => {
+    const links = { PUBLIC_URL: 'https://kyc.example.com', LINK_SECRET };
+    const same = await runCli(['worker'], f.env({ ...links, HTTP_PORT: '8099', WEB_PORT: '8099' }));
+    expect(same.code).toBe(2);
+    expect(same.stderr).toBe("kyc-monitor: configuration: WEB_PORT (8099) must differ from HTTP_PORT (8099): the people's pages are never served beside the internal metrics\n");
+    const half = await runCli(['scan'], f.env({ PUBLIC_URL: 'https://kyc.example.com' }));
+    expect(half.code).toBe(2);
+    expect(half.stderr).toContain('kyc-monitor: configuration: LINK_SECRET (or LINK_SECRET_FILE) is required when PUBLIC_URL is set');
+
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', () => resolve()));
+    try {
+      const port = (busy.address() as { port: number }).port;
+      const worker = await runCli(['worker'], f.env({ ...links, WEB_PORT: String(port), LOG_LEVEL: 'silent' }));
+      expect(worker.code).toBe(1);
+      expect(worker.stderr).toBe(`kyc-monitor: WEB_PORT ${port} is in use: set WEB_PORT to a free port (the case pages' port, apart from HTTP_PORT)\n`);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
 });

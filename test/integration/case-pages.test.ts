@@ -222,6 +222,17 @@ describe('POST /cases/<id>', () => {
     expect(await caseState(id)).toEqual({ state: 'acknowledged', acknowledgedBy: 'Alice <Example>', events: 4 });
   });
 
+  it('two people acknowledging at once: one is recorded, the other told it was done already', async () => {
+    const id = await openCase();
+    const { path, token } = link(id);
+    const answers = await Promise.all(['Erin', 'Frank', 'Grace'].map((by) => post(path, { t: token, by })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 303]);
+    const after = await caseState(id);
+    expect(after).toMatchObject({ state: 'acknowledged', events: 4 });
+    const losers = await Promise.all(answers.filter((a) => a.status === 200).map(async (a) => visibleText(await a.text())));
+    for (const text of losers) expect(text).toContain(`This case was acknowledged already, by ${after.acknowledgedBy}`);
+  });
+
   it('works behind the prefix and without it, and leaves a resolved case as it is', async () => {
     const id = await openCase();
     expect((await post(`/cases/${id}`, { t: link(id).token, by: 'Carol' })).status).toBe(303);
