@@ -21,7 +21,9 @@ COPY --from=build /app/dist ./dist
 COPY prisma ./prisma
 COPY bin ./bin
 USER node
-EXPOSE 8080
+# 8080: health and metrics (internal); 8081: the case pages people open from the emails, when
+# PUBLIC_URL and LINK_SECRET are set (WEB_PORT).
+EXPOSE 8080 8081
 # The worker's health; a container running another command (the sandbox) needs its own.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -21,6 +21,7 @@ import { createDatabase, type Database } from './store/database.js';
 import { EventStore } from './store/events.js';
 import { CaseService } from './cases/cases.js';
 import { SilenceService } from './cases/silences.js';
+import { caseLink } from './domain/case-links.js';
 import { endIncident, raiseIncident } from './outbox/incidents.js';
 import { OutboxStore } from './outbox/store.js';
 import { ScanStore } from './store/scans.js';
@@ -211,6 +212,15 @@ export class App {
     return this.once('silences', () => new SilenceService(this.db));
   }
 
+  /**
+   * The link to a case's page (SPEC §10) that an email rendered at `now` carries, valid 30 days;
+   * undefined when acknowledging from the email is off (or the command did not load the links).
+   */
+  get caseLink(): ((caseId: bigint, now: Date) => string) | undefined {
+    const links = this.config.links;
+    return links ? (caseId, now) => caseLink(links, caseId, now) : undefined;
+  }
+
   /** The access token source of every Cyrexa request of this process. */
   private get cyrexaTokens(): TokenProvider {
     return this.once('cyrexa-tokens', () => {
@@ -355,6 +365,7 @@ export class App {
           instructions: m.instructions,
           escalateTo: m.cases.escalateTo,
           escalateAfterHours: m.cases.escalateAfterMs / 3_600_000,
+          caseLink: this.caseLink,
         },
         this.log,
       );

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { addressProblem, isValidPurposeKey, parseRecipients, type AlertRoutes } from './domain/recipients.js';
 import { parseSmtpUrl, type SmtpSettings } from './domain/smtp-url.js';
+import { MIN_LINK_SECRET_LENGTH, type CaseLinkSettings } from './domain/case-links.js';
 
 import type { ScanSchedule } from './domain/schedule.js';
 
@@ -78,6 +79,15 @@ export interface CaseFollowUpConfig {
 export interface HttpConfig {
   port: number;
 }
+/**
+ * Acknowledging from the email (PUBLIC_URL, LINK_SECRET): each case in an email links to its
+ * page. Null when off (neither is set).
+ */
+export type LinksConfig = CaseLinkSettings | null;
+/** The people's pages the worker serves when the links are on (WEB_PORT). */
+export interface WebConfig {
+  port: number;
+}
 
 export interface Config {
   logLevel: string;
@@ -88,6 +98,8 @@ export interface Config {
   rules: AlertRulesConfig;
   mail: MailConfig;
   http: HttpConfig;
+  links: LinksConfig;
+  web: WebConfig;
   /** Every secret value configured, so that log output can be scrubbed of them. */
   secrets: readonly string[];
 }
@@ -95,7 +107,7 @@ export interface Config {
 export type Section = Exclude<keyof Config, 'logLevel' | 'secrets'>;
 export type ConfigFor<S extends Section> = Pick<Config, S | 'logLevel' | 'secrets'>;
 
-export const ALL_SECTIONS: readonly Section[] = ['database', 'redis', 'cyrexa', 'scan', 'rules', 'mail', 'http'];
+export const ALL_SECTIONS: readonly Section[] = ['database', 'redis', 'cyrexa', 'scan', 'rules', 'mail', 'http', 'links', 'web'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -128,6 +140,7 @@ const DEFAULTS = {
   ALERT_RETRY_MAX_SECONDS: '3600',
   REMIND_EVERY_HOURS: '24',
   HTTP_PORT: '8080',
+  WEB_PORT: '8081',
   LOG_LEVEL: 'info',
 } as const satisfies Record<string, string>;
 
@@ -138,6 +151,7 @@ const SECRET_NAMES = new Set([
   'CYREXA_ACCESS_TOKEN',
   'CYREXA_TOKEN',
   'CYREXA_CLIENT_SECRET',
+  'LINK_SECRET',
 ]);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -412,6 +426,39 @@ function parseCaseFollowUp(r: Reader): CaseFollowUpConfig {
   return { remindEveryMs, escalateAfterMs, escalateTo };
 }
 
+function parseLinks(r: Reader): LinksConfig {
+  const publicUrl = r.string('PUBLIC_URL')?.trim();
+  const secret = r.string('LINK_SECRET');
+  const secretFailed = r.problems.some((p) => p.startsWith('LINK_SECRET'));
+  if (publicUrl === undefined && secret === undefined && !secretFailed) return null;
+  if (publicUrl === undefined) {
+    r.problems.push('PUBLIC_URL is required when LINK_SECRET is set: the address people open the case links at (https://kyc.example.com)');
+  } else {
+    publicUrlProblems(r, publicUrl);
+  }
+  if (secret === undefined) {
+    if (!secretFailed) r.problems.push(`LINK_SECRET (or LINK_SECRET_FILE) is required when PUBLIC_URL is set: at least ${MIN_LINK_SECRET_LENGTH} characters that sign the case links`);
+  } else if ([...secret].length < MIN_LINK_SECRET_LENGTH) {
+    // Its length only, never the value.
+    r.problems.push(`LINK_SECRET must be at least ${MIN_LINK_SECRET_LENGTH} characters long (got ${[...secret].length})`);
+  }
+  return { publicUrl: (publicUrl ?? '').replace(/\/+$/, ''), secret: secret ?? '' };
+}
+
+function publicUrlProblems(r: Reader, text: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    r.problems.push(`PUBLIC_URL is not an absolute URL (got "${text}")`);
+    return;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') r.problems.push(`PUBLIC_URL must be an http or https URL (got ${url.protocol.replace(':', '')}:)`);
+  // The links append /cases/<id>?t=… to it: a query, a fragment or credentials would break them.
+  if (url.username || url.password) r.problems.push('PUBLIC_URL must not hold a user name or password');
+  if (url.search || url.hash || text.includes('?') || text.includes('#')) r.problems.push(`PUBLIC_URL must not have a query or fragment (got "${url.username || url.password ? '…' : text}")`);
+}
+
 /** Longest ALERT_INSTRUCTIONS: a paragraph or two, not a manual. */
 export const MAX_INSTRUCTIONS_LENGTH = 2_000;
 
@@ -472,6 +519,12 @@ function readSections(r: Reader, sections: readonly Section[]): Partial<Config> 
   if (enter('rules')) config.rules = parseRules(r);
   if (enter('mail')) config.mail = parseMail(r);
   if (enter('http')) config.http = { port: r.int('HTTP_PORT', DEFAULTS.HTTP_PORT, 0, 65_535) };
+  if (enter('links')) config.links = parseLinks(r);
+  if (enter('web')) config.web = { port: r.int('WEB_PORT', DEFAULTS.WEB_PORT, 1, 65_535) };
+  // The people's pages are served only with the links on, never on the metrics' port.
+  if (config.links && config.web && config.http && config.http.port === config.web.port) {
+    r.problems.push(`WEB_PORT (${config.web.port}) must differ from HTTP_PORT (${config.http.port}): the people's pages are never served beside the internal metrics`);
+  }
   return config;
 }
 

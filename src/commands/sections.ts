@@ -10,7 +10,8 @@ export const COMMAND_SECTIONS = {
   'track remove': ['database'],
   'track list': ['database'],
   'track import': ['database'],
-  scan: ['database', 'redis', 'cyrexa', 'scan', 'rules', 'mail'],
+  // links: the emails carry each case's link when PUBLIC_URL and LINK_SECRET are set.
+  scan: ['database', 'redis', 'cyrexa', 'scan', 'rules', 'mail', 'links'],
   status: ['database'],
   history: ['database'],
   'cases list': ['database'],
@@ -23,7 +24,7 @@ export const COMMAND_SECTIONS = {
   'silence remove': ['database'],
   export: ['database'],
   // No Cyrexa settings: emails go out with customer ids alone.
-  'alerts flush': ['database', 'mail'],
+  'alerts flush': ['database', 'mail', 'links'],
   'alerts test': ['mail'],
 } as const satisfies Record<string, readonly Section[]>;
 

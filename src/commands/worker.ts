@@ -1,6 +1,7 @@
 import { batchesInFlight } from '../app.js';
 import { COMMAND_SECTIONS } from './sections.js';
 import { startHttpServer } from '../http/server.js';
+import { startCasePages } from '../web/server.js';
 import { WorkerRuntime } from '../runtime/worker-runtime.js';
 import { recoverLostQueues } from '../schedule/recovery.js';
 import { startQueueWorkers } from '../schedule/workers.js';
@@ -106,6 +107,17 @@ export function workerCommand(): Promise<number> {
             }
             throw error;
           });
+        },
+        async startWeb() {
+          const links = config.links;
+          if (!links) return null;
+          const pages = await startCasePages({ port: config.web.port, cases: app.cases, links, log }).catch((error: unknown) => {
+            if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+              throw new CommandError(`WEB_PORT ${config.web.port} is in use: set WEB_PORT to a free port (the case pages' port, apart from HTTP_PORT)`);
+            }
+            throw error;
+          });
+          return { close: () => pages.close(2_000) };
         },
         close: (deadline) => app.close(deadline),
       },

@@ -41,6 +41,8 @@ export interface DeliveryOptions {
   escalateTo?: readonly string[];
   /** ESCALATE_AFTER_HOURS, for the escalation email's words. */
   escalateAfterHours?: number;
+  /** Each case's link (PUBLIC_URL, LINK_SECRET), signed when the email is rendered; absent when off. */
+  caseLink?: ((caseId: bigint, now: Date) => string) | undefined;
 }
 
 /** How long an email may wait for its customers' names: a name is a nicety, the email is the job. */
@@ -344,6 +346,7 @@ export class AlertDelivery {
         documentName: a.documentName ?? '',
         documentStatus: a.newStatus ?? '',
         openedAt: a.caseOpenedAt ?? a.detectedAt,
+        link: a.caseId !== null && this.options.caseLink ? this.options.caseLink(a.caseId, this.now()) : null,
       }));
       const email = renderFollowUpEmail(first.kind, cases, this.now(), this.options.escalateAfterHours ?? 0);
       return { from: this.options.from, to, subject: email.subject, text: email.text, html: email.html };
@@ -361,7 +364,7 @@ export class AlertDelivery {
       baseline: a.baseline,
       customerName: a.customerId === null ? null : (names.get(a.customerId) ?? null),
     }));
-    const email = renderAlertEmail(views, this.now(), { customerUrlTemplate: this.options.customerUrlTemplate, instructions: this.options.instructions });
+    const email = renderAlertEmail(views, this.now(), { customerUrlTemplate: this.options.customerUrlTemplate, instructions: this.options.instructions, caseLink: this.options.caseLink });
     return { from: this.options.from, to, subject: email.subject, text: email.text, html: email.html, attachments: [email.attachment] };
   }
 }

@@ -28,12 +28,17 @@ export interface AlertView extends AlertFacts {
   customerName?: string | null;
 }
 
-/** What the team configured for its emails (CUSTOMER_URL_TEMPLATE, ALERT_INSTRUCTIONS). */
+/** What the team configured for its emails (CUSTOMER_URL_TEMPLATE, ALERT_INSTRUCTIONS, PUBLIC_URL + LINK_SECRET). */
 export interface RenderOptions {
   /** `{id}` stands for the percent-encoded customer id. */
   customerUrlTemplate?: string | undefined;
   /** The team's own "what to do" paragraph, plain text. */
   instructions?: string | undefined;
+  /**
+   * The link to a case's page, where it is acknowledged (SPEC §10), for an email rendered at
+   * `now`; absent when acknowledging from the email is off.
+   */
+  caseLink?: ((caseId: bigint, now: Date) => string) | undefined;
 }
 
 /** The customer's page in the team's own tools. */
@@ -117,10 +122,25 @@ function sectionTitle(section: StatusSection<AlertView>): string {
 
 const INSTRUCTIONS_HEADING = 'What to do';
 
-export function renderText(alerts: readonly AlertView[], csvName: string, options: RenderOptions = {}): string {
+/** Each case's link for an email rendered at `now`, or null (no case, or the links are off). */
+type LinkOf = (a: AlertView) => string | null;
+
+function linkOf(options: RenderOptions, now: Date): LinkOf {
+  const link = options.caseLink;
+  return (a) => (link && a.caseId != null ? link(BigInt(a.caseId), now) : null);
+}
+
+function linksSentence(options: RenderOptions): string | null {
+  return options.caseLink ? 'Each case links to its page: its timeline, and a form to acknowledge it (the links work for 30 days).' : null;
+}
+
+export function renderText(alerts: readonly AlertView[], csvName: string, options: RenderOptions = {}, now: Date = new Date()): string {
   const template = options.customerUrlTemplate;
+  const link = linkOf(options, now);
+  const links = linksSentence(options);
   const entry = (a: AlertView) => [
     `- Customer ${customerWords(a)}${a.caseId == null ? '' : ` — case ${caseLabel(a.caseId)}`}`,
+    ...(link(a) === null ? [] : [`  Acknowledge case ${caseLabel(a.caseId as bigint)}: ${link(a) as string}`]),
     ...(template ? [`  Customer page: ${customerUrl(template, a.customerId)}`] : []),
     `  Document: ${documentTypeWords(a.documentType)} "${oneLine(a.documentName)}" (${oneLine(a.purpose)})`,
     `  What happened: ${whatHappenedText(a)}`,
@@ -131,6 +151,7 @@ export function renderText(alerts: readonly AlertView[], csvName: string, option
   const lines = [
     introduction(alerts),
     `The attached CSV (${csvName}) lists the same documents, with the values exactly as Cyrexa sent them.`,
+    ...(links ? [links] : []),
     '',
     ...(options.instructions ? [INSTRUCTIONS_HEADING.toUpperCase(), '', options.instructions, ''] : []),
     ...sectionsByStatus(alerts).flatMap((section) => [sectionTitle(section).toUpperCase(), '', ...section.alerts.flatMap(entry)]),
@@ -172,7 +193,15 @@ function customerCell(a: AlertView, template: string | undefined): string {
   return td(null, `<strong style="word-break:break-word">${link(escapeHtml(name))}</strong><br><span style="color:#6b7280;font-size:12px;${idStyle}">${escapeHtml(id)}</span>`);
 }
 
-function htmlRow(a: AlertView, colour: string, template: string | undefined): string {
+/** `case #17` under the detection time: a link to the case's page when the links are on. */
+function caseCell(a: AlertView, link: string | null): string {
+  if (a.caseId == null) return '';
+  const label = `case ${caseLabel(a.caseId)}`;
+  if (link === null) return `<br><span style="color:#6b7280;font-size:12px">${label}</span>`;
+  return `<br><a href="${escapeHtml(link)}" style="color:#1d4ed8;font-size:12px">${label}: acknowledge</a>`;
+}
+
+function htmlRow(a: AlertView, colour: string, template: string | undefined, link: string | null): string {
   const type = documentTypeWords(a.documentType);
   const purpose = oneLine(a.purpose);
   const [before, status, after] = whatHappened(a);
@@ -182,16 +211,16 @@ ${customerCell(a, template)}
 ${td('Document', `<span style="${unbroken(type + purpose)}">${escapeHtml(type)}${badge}</span><br><span style="color:#6b7280;word-break:break-word">${escapeHtml(oneLine(a.documentName))}</span>`)}
 ${td('What happened', `${escapeHtml(before)}<strong style="color:${colour}">${escapeHtml(status)}</strong>${escapeHtml(after)}`)}
 ${td('Verification response', escapeHtml(oneLine(a.verificationResponse ?? '')) || '<span style="color:#9ca3af">none</span>')}
-${td('Detected (UTC)', `${detectedWords(a.detectedAt)}${a.caseId == null ? '' : `<br><span style="color:#6b7280;font-size:12px">case ${caseLabel(a.caseId)}</span>`}`, ';white-space:nowrap;color:#4b5563')}
+${td('Detected (UTC)', `${detectedWords(a.detectedAt)}${caseCell(a, link)}`, ';white-space:nowrap;color:#4b5563')}
 </tr>`;
 }
 
-function htmlSection(section: StatusSection<AlertView>, template: string | undefined): string {
+function htmlSection(section: StatusSection<AlertView>, template: string | undefined, link: LinkOf): string {
   const colour = STATUS_COLOURS[section.status] ?? OTHER_COLOUR;
   const heading = `<tr class="section"><th colspan="${COLUMNS.length}" style="padding:14px 10px 6px;text-align:left;font-size:15px;color:${colour};border-bottom:2px solid ${colour}">${escapeHtml(sectionTitle(section))}</th></tr>`;
   return `<tbody>
 ${heading}
-${section.alerts.map((a) => htmlRow(a, colour, template)).join('\n')}
+${section.alerts.map((a) => htmlRow(a, colour, template, link(a))).join('\n')}
 </tbody>`;
 }
 
@@ -205,7 +234,9 @@ function htmlInstructions(instructions: string | undefined): string {
 `;
 }
 
-export function renderHtml(alerts: readonly AlertView[], csvName: string, options: RenderOptions = {}): string {
+export function renderHtml(alerts: readonly AlertView[], csvName: string, options: RenderOptions = {}, now: Date = new Date()): string {
+  const link = linkOf(options, now);
+  const links = linksSentence(options);
   const subject = escapeHtml(renderSubject(alerts));
   const head = COLUMNS.map(([h, width]) => `<th style="${CELL};background:#f3f4f6;font-size:12px;text-transform:uppercase;color:#374151;white-space:nowrap;${width}">${h}</th>`).join('');
   // Inline styles for every client; on narrow screens (clients that honour <style>) each row
@@ -227,11 +258,11 @@ export function renderHtml(alerts: readonly AlertView[], csvName: string, option
 <body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#111827;background:#ffffff">
 <h1 style="font-size:18px;margin:0 0 8px">${subject}</h1>
 <p style="margin:0 0 8px;color:#374151">${escapeHtml(introduction(alerts))}</p>
-<p style="margin:0 0 12px;color:#6b7280;font-size:13px">The attached CSV (${escapeHtml(csvName)}) lists the same documents, with the values exactly as Cyrexa sent them.</p>
+<p style="margin:0 0 12px;color:#6b7280;font-size:13px">The attached CSV (${escapeHtml(csvName)}) lists the same documents, with the values exactly as Cyrexa sent them.${links ? ` ${escapeHtml(links)}` : ''}</p>
 ${htmlInstructions(options.instructions)}<div style="overflow-x:auto"><table class="alerts" style="border-collapse:collapse;width:100%;font-size:14px">
 <thead><tr>${head}</tr></thead>
 ${sectionsByStatus(alerts)
-  .map((section) => htmlSection(section, options.customerUrlTemplate))
+  .map((section) => htmlSection(section, options.customerUrlTemplate, link))
   .join('\n')}
 </table></div>
 <p style="margin:16px 0 0;color:#6b7280;font-size:12px">${FOOTER} Sent by kyc-monitor.</p>
@@ -244,8 +275,8 @@ export function renderAlertEmail(alerts: readonly AlertView[], now: Date, option
   const filename = `kyc-alerts-${utcStamp(now)}.csv`;
   return {
     subject: renderSubject(alerts),
-    text: renderText(alerts, filename, options),
-    html: renderHtml(alerts, filename, options),
+    text: renderText(alerts, filename, options, now),
+    html: renderHtml(alerts, filename, options, now),
     attachment: { filename, content: renderCsv(alerts), contentType: 'text/csv; charset=utf-8' },
   };
 }

@@ -29,6 +29,8 @@ export interface WorkerFunctions {
   checkOverdue(): Promise<void>;
   /** Serves HTTP (null when off). */
   startHttp(): Promise<{ close(): Promise<void> } | null>;
+  /** Serves the people's pages on WEB_PORT (null when acknowledging from the email is off). */
+  startWeb(): Promise<{ close(): Promise<void> } | null>;
   /** Closes what the functions opened (database, Redis, mail). */
   close(deadline: AbortSignal): Promise<void>;
 }
@@ -52,6 +54,7 @@ export class WorkerRuntime extends EventEmitter<{ error: [name: string, error: u
   private loops: Repeating[] = [];
   private queueWorkers: QueueWorkers | null = null;
   private http: { close(): Promise<void> } | null = null;
+  private web: { close(): Promise<void> } | null = null;
   private delivery: Repeating | null = null;
 
   constructor(
@@ -91,13 +94,26 @@ export class WorkerRuntime extends EventEmitter<{ error: [name: string, error: u
       return Promise.race([running, aborted]);
     };
     const onError = (name: string) => (error: unknown) => this.emit('error', name, error);
+    /** A server step: when the stop comes while it starts, the server it still opens is closed, not left listening. */
+    const serve = async (name: string, start: () => Promise<{ close(): Promise<void> } | null>) => {
+      let starting: Promise<{ close(): Promise<void> } | null> | undefined;
+      try {
+        return await step(name, () => (starting = start()));
+      } catch (error) {
+        void starting?.then((server) => server?.close(), () => undefined).catch(() => undefined);
+        throw error;
+      }
+    };
 
     // HTTP first: /healthz answers while the rest starts (/readyz says what is not ready yet),
     // and a busy port ends the worker before it has taken any job.
-    this.http = await step('http', () => this.fns.startHttp());
+    this.http = await serve('http', () => this.fns.startHttp());
     await step('redis', () => this.fns.checkRedis());
     const applied = await step('migrations', () => this.fns.migrate());
     if (applied.length) this.log.info({ applied }, 'migrations applied');
+    // After the migrations: the pages read and write cases. A busy WEB_PORT ends the worker
+    // before it has taken any job, as a busy HTTP_PORT does.
+    this.web = await serve('web', () => this.fns.startWeb());
     await step('schedule', () => this.fns.registerSchedule());
     await step('catch-up', () => this.fns.catchUp());
     this.queueWorkers = this.fns.startQueueWorkers(onError('queue'));
@@ -143,6 +159,8 @@ export class WorkerRuntime extends EventEmitter<{ error: [name: string, error: u
         await within('queue workers', workers.close(true), left(this.timings.shutdownMs * 0.15));
       }
     }
+    // A person's acknowledgement in flight is let finish while the database is still open.
+    if (this.web) await within('web', this.web.close(), left(this.timings.shutdownMs * 0.15));
     if (this.http) await within('http', this.http.close(), left(this.timings.shutdownMs * 0.1));
     await within('connections', this.fns.close(deadline), left(0));
     this.log.info('worker stopped');

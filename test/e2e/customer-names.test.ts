@@ -107,7 +107,7 @@ describe('customer names in alert emails', () => {
     const text = mail.parsed.text ?? '';
     const html = String(mail.parsed.html);
     for (const id of ['fails-1', 'unknown-1', 'echo-1']) {
-      expect(text).toContain(`- Customer ${id}\n`);
+      expect(text).toMatch(new RegExp(`- Customer ${id} — case #\\d+\\n`));
       expect(html).toContain(`<strong><a href="https://backoffice.example/customers/${id}?tab=kyc" style="color:#1d4ed8">${id}</a></strong>`);
     }
     expect(`${text}${html}`).not.toMatch(/500|404|error|unavailable|REDACTED/i);
@@ -125,8 +125,8 @@ describe('customer names in alert emails', () => {
     sandbox.failDetailsNext(null, 'timeout', 10);
     const mail = await scanCustomers(['slow-1', 'slow-2'], { CYREXA_TIMEOUT_MS: '120000' });
     sandbox.clearFailures();
-    expect(mail.parsed.text).toContain('- Customer slow-1\n');
-    expect(mail.parsed.text).toContain('- Customer slow-2\n');
+    expect(mail.parsed.text).toMatch(/- Customer slow-1 — case #\d+\n/);
+    expect(mail.parsed.text).toMatch(/- Customer slow-2 — case #\d+\n/);
   });
 
   it('`alerts flush` has no Cyrexa settings: the email shows the ids, with their links and the instructions', async () => {
@@ -143,7 +143,7 @@ describe('customer names in alert emails', () => {
     outputs.push(flush.stdout, flush.stderr);
     expect(flush.code, flush.stderr).toBe(0);
     const [mail] = (await smtp.waitFor(before + 1)).slice(before);
-    expect(mail?.parsed.text).toContain('- Customer later-1\n');
+    expect(mail?.parsed.text).toMatch(/- Customer later-1 — case #\d+\n/);
     expect(mail?.parsed.text).toContain('Customer page: https://backoffice.example/customers/later-1?tab=kyc');
     expect(mail?.parsed.text).toContain('WHAT TO DO');
     expect(sandbox.stats.detailsRequests['later-1'] ?? 0).toBe(looked);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { baseEnv, runCli, type CliResult } from '../support/cli.js';
 import { createTestDatabase, testQueuePrefix, type TestDatabase } from '../support/db.js';
+import { freePort } from '../support/servers.js';
 import { TestSmtpServer } from '../support/smtp.js';
 import { startWorker, stopWorker, until } from '../support/worker.js';
 
@@ -17,6 +18,7 @@ const SECRETS = {
   tokenHeader: 'sec-token-header-a81b0d42',
   smtpPassword: 'sec-smtp-password-5c2e9911',
   dbPassword: 'sec-db-password-77d0aa3e',
+  linkSecret: 'sec-link-secret-0b7c5e21-9d4f-4a6e-8c13',
 };
 const CUSTOMERS = ['s-1', 's-2', 's-3', 's-404', 's-500'];
 let t: TestDatabase;
@@ -24,6 +26,7 @@ let sandbox: Sandbox;
 let smtp: TestSmtpServer;
 let env: NodeJS.ProcessEnv;
 let smtpLogins = 0;
+let webPort = 0;
 const transcripts: string[] = [];
 
 beforeAll(async () => {
@@ -42,6 +45,7 @@ beforeAll(async () => {
   const url = new URL(t.url);
   url.username = 'postgres';
   url.password = SECRETS.dbPassword; // trust authentication ignores it; nothing may show it
+  webPort = await freePort();
   env = baseEnv({
     DATABASE_URL: url.toString(),
     REDIS_URL: inject('redisUrl'),
@@ -62,6 +66,10 @@ beforeAll(async () => {
     ALERT_RETRY_BASE_SECONDS: '1',
     SCAN_EVERY_SECONDS: '1',
     HTTP_PORT: '0',
+    // The case links: the emails carry tokens signed with it, the worker serves the pages.
+    PUBLIC_URL: `http://127.0.0.1:${webPort}`,
+    LINK_SECRET: SECRETS.linkSecret,
+    WEB_PORT: String(webPort),
     LOG_LEVEL: 'trace',
   });
 });
@@ -128,6 +136,13 @@ describe('secrets', { timeout: 240_000 }, () => {
       // A whole scan after that: every one of its requests meets the revoked token first.
       await until('a scan after the token was revoked', async () => (await t.db.scan.count({ where: { status: 'completed', startedAt: { gt: revokedAt } } })) >= 1, 60_000);
       await until('the alerts delivered after the refused login', async () => (await t.db.alert.count({ where: { kind: 'document', status: 'sent' } })) === 3, 120_000);
+      // The case pages, asked with the emails' links and with forged ones.
+      const links = smtp.messages.flatMap((m) => [...(m.parsed.text ?? '').matchAll(/Acknowledge case #\d+: (\S+)/g)].map((x) => x[1] as string));
+      expect(links.length).toBeGreaterThan(0);
+      for (const link of links) {
+        expect((await fetch(link)).status).toBe(200);
+        expect((await fetch(`${link.slice(0, -1)}x`)).status).toBe(403);
+      }
     } finally {
       expect(await stopWorker(worker)).toBe(0);
       transcripts.push(worker.output().stdout, worker.output().stderr);
@@ -145,7 +160,7 @@ describe('secrets', { timeout: 240_000 }, () => {
     codes.push(...(await Promise.all([run(['status', '--json']), run(['track', 'list', '--json']), run(['history', 's-1', '--json']), run(['alerts', 'flush']), run(['scan'], { CYREXA_CLIENT_SECRET: `${SECRETS.clientSecret}-wrong` })])));
     expect(Object.fromEntries(codes)).toEqual({ 'scan --json': 0, 'alerts test': 1, status: 1, 'status --json': 0, 'track list --json': 0, 'history s-1 --json': 0, 'alerts flush': 0, scan: 1 });
 
-    const everything = [...transcripts, ...(await redisValues(env.QUEUE_PREFIX ?? '')), ...(await databaseRows())].join('\n');
+    const everything = [...transcripts, ...(await redisValues(env.QUEUE_PREFIX ?? '')), ...(await databaseRows()), ...smtp.messages.map((m) => m.raw)].join('\n');
     expect(/"level":20/.test(everything), "debug logs were captured").toBe(true);
     const secrets = { ...SECRETS, ...Object.fromEntries(sandbox.issuedTokenValues().map((token, i) => [`issued access token ${i}`, token])) };
     for (const [name, secret] of Object.entries(secrets)) {

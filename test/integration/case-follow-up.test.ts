@@ -242,3 +242,18 @@ describe('the timeline is evidence', () => {
     expect(await t.db.caseEvent.findMany({ select: { actor: true, details: true } })).toEqual([{ actor: 'Alice', details: { note: 'first' } }]);
   });
 });
+
+describe('links in follow-ups', () => {
+  it('each case of a reminder carries its link when the links are on', async () => {
+    const [id] = await openCases(1, 30, 25);
+    const db = createDatabase({ url: t.url, poolSize: 2 });
+    const outbox = new OutboxStore(db);
+    const mailer = createSmtpMailer(smtp.url, { timeoutMs: 10_000 });
+    replicas.push({ db, outbox, mailer, delivery: new AlertDelivery(outbox, mailer, options, log), cases: new CaseService(db) });
+    const delivery = new AlertDelivery(outbox, mailer, { ...options, caseLink: (caseId) => `https://kyc.example/cases/${caseId}?t=signed` }, log);
+    await outbox.queueFollowUps(new Date(), policy);
+    await delivery.deliver({ force: true });
+    expect(smtp.messages[0]?.parsed.text).toContain(`  Acknowledge: https://kyc.example/cases/${id}?t=signed`);
+    expect(smtp.messages[0]?.parsed.html).toContain(`<a href="https://kyc.example/cases/${id}?t=signed"`);
+  });
+});

@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { CSV_HEADER, escapeHtml, neutraliseCell, renderAlertEmail, type AlertView } from '../../src/domain/alert-email.js';
+import { caseLink, verifyCaseToken } from '../../src/domain/case-links.js';
 import { visibleText } from '../support/html.js';
 
 const alert = (over: Partial<AlertView> = {}): AlertView => ({
@@ -202,5 +203,42 @@ describe('alert email: hostile values', () => {
 
   it('refuses to render an email of no alerts', () => {
     expect(() => renderAlertEmail([], new Date())).toThrow(RangeError);
+  });
+});
+
+describe('alert email: case links (SPEC §10, acknowledging from the email)', () => {
+  const settings = { publicUrl: 'https://kyc.example/compliance', secret: 'x'.repeat(32) };
+  const renderedAt = new Date('2026-11-25T08:07:07.999Z');
+  const alerts = [alert({ caseId: 17n }), alert({ customerId: 'cust-2', caseId: 18n, newStatus: 'declined' }), alert({ customerId: 'cust-3', caseId: null })];
+  const plain = renderAlertEmail(alerts, renderedAt);
+  const linked = renderAlertEmail(alerts, renderedAt, { caseLink: (id, now) => caseLink(settings, id, now) });
+  const linkFor = (id: number) => new RegExp(`https://kyc\\.example/compliance/cases/${id}\\?t=[0-9]+\\.[A-Za-z0-9_-]{43}`);
+
+  it('gives every case its link, in the text and the HTML, signed at render time for 30 days', () => {
+    const inText = [17, 18].map((id) => linkFor(id).exec(linked.text)?.[0]);
+    expect(linked.text).toContain(`Acknowledge case #17: ${inText[0]}`);
+    expect(linked.text).toContain(`Acknowledge case #18: ${inText[1]}`);
+    for (const [index, id] of [17, 18].entries()) {
+      const url = new URL(inText[index] ?? 'x:');
+      expect(verifyCaseToken(settings.secret, id, url.searchParams.get('t') ?? '', renderedAt)).toEqual({ ok: true, expiresAt: new Date(Math.floor(renderedAt.getTime() / 1000) * 1000 + 30 * 86_400_000) });
+      expect(linked.html).toContain(`href="${url.toString().replaceAll('&', '&amp;')}"`);
+    }
+    expect(visibleText(linked.html)).toContain('case #17: acknowledge');
+    expect(linked.text).toContain('Each case links to its page');
+    expect(visibleText(linked.html)).toContain('Each case links to its page');
+  });
+
+  it('a document without a case has no link; the CSV is the same with links or without', () => {
+    expect(linked.text.match(/Acknowledge case/g)).toHaveLength(2);
+    expect(linked.html.match(/\/cases\//g)).toHaveLength(2);
+    expect(linked.attachment).toEqual(plain.attachment);
+    expect(linked.subject).toBe(plain.subject);
+  });
+
+  it('without links (the feature off) the email says nothing of them', () => {
+    expect(plain.text).not.toContain('Acknowledge');
+    expect(plain.text).not.toContain('links to its page');
+    expect(plain.html).not.toContain('/cases/');
+    expect(plain.html).toContain('case #17');
   });
 });

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ALL_SECTIONS, ConfigError, parseConfig, type Env } from '../../src/config.js';
+import { ALL_SECTIONS, ConfigError, configVariables, parseConfig, type Env } from '../../src/config.js';
+import { COMMAND_SECTIONS } from '../../src/commands/sections.js';
+import { Secrets } from '../../src/secrets.js';
 
 const base: Env = { CYREXA_TENANT_ID: 'tenant', CYREXA_ACCESS_TOKEN: 'static-token-value', ALERT_TO: 'compliance@example.com' };
 
@@ -118,6 +120,80 @@ describe('parseConfig', () => {
     it('rejects a requireTLS value other than true or false, without showing the URL', () => {
       const found = problems({ ...base, SMTP_URL: 'smtp://u:secret-pw@mail:587?requireTLS=maybe' }, ['mail']);
       expect(found).toEqual(['SMTP_URL: requireTLS must be true or false']);
+    });
+  });
+
+  describe('acknowledging from the email (PUBLIC_URL, LINK_SECRET, WEB_PORT)', () => {
+    const secret = 'l1nk-secret-0123456789-abcdefghijk';
+    const links = { PUBLIC_URL: 'https://kyc.example.com/compliance/', LINK_SECRET: secret };
+
+    it('is off unless both are set; WEB_PORT defaults to 8081', () => {
+      const config = parseConfig(base, ALL_SECTIONS);
+      expect(config.links).toBeNull();
+      expect(config.web).toEqual({ port: 8081 });
+    });
+
+    it('is on with both: the URL without its trailing slash, the secret scrubbed from logs', () => {
+      const config = parseConfig({ ...base, ...links }, ALL_SECTIONS);
+      expect(config.links).toEqual({ publicUrl: 'https://kyc.example.com/compliance', secret });
+      expect(config.secrets).toContain(secret);
+      expect(new Secrets(config.secrets).scrub(`oops ${secret}`)).toBe('oops [REDACTED]');
+    });
+
+    it('reads LINK_SECRET_FILE, and refuses it beside LINK_SECRET', () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'kyc-config-'));
+      const file = path.join(dir, 'link-secret');
+      writeFileSync(file, `${secret}\n`);
+      expect(parseConfig({ ...base, PUBLIC_URL: links.PUBLIC_URL, LINK_SECRET_FILE: file }, ['links']).links).toEqual({ publicUrl: 'https://kyc.example.com/compliance', secret });
+      expect(problems({ ...links, LINK_SECRET_FILE: file }, ['links'])).toEqual(['LINK_SECRET and LINK_SECRET_FILE are both set: set only one']);
+      expect(problems({ PUBLIC_URL: links.PUBLIC_URL, LINK_SECRET_FILE: '/nonexistent/secret' }, ['links'])).toEqual(['LINK_SECRET_FILE: cannot read /nonexistent/secret (ENOENT)']);
+    });
+
+    it('names the missing one when only one is set', () => {
+      expect(problems({ PUBLIC_URL: 'https://kyc.example.com' }, ['links'])).toEqual([
+        'LINK_SECRET (or LINK_SECRET_FILE) is required when PUBLIC_URL is set: at least 32 characters that sign the case links',
+      ]);
+      expect(problems({ LINK_SECRET: secret }, ['links'])).toEqual(['PUBLIC_URL is required when LINK_SECRET is set: the address people open the case links at (https://kyc.example.com)']);
+    });
+
+    it('wants at least 32 characters of secret, and never prints it', () => {
+      const short = 'too-short-secret-31-characters!';
+      expect(short).toHaveLength(31);
+      const found = problems({ ...links, LINK_SECRET: short }, ['links']);
+      expect(found).toEqual(['LINK_SECRET must be at least 32 characters long (got 31)']);
+      expect(found.join('\n')).not.toContain(short);
+      expect(problems({ ...links, LINK_SECRET: `${short}x` }, ['links'])).toEqual([]);
+    });
+
+    it.each([
+      ['kyc.example.com', 'PUBLIC_URL is not an absolute URL (got "kyc.example.com")'],
+      ['/cases', 'PUBLIC_URL is not an absolute URL (got "/cases")'],
+      ['ftp://kyc.example.com', 'PUBLIC_URL must be an http or https URL (got ftp:)'],
+      ['javascript:alert(1)', 'PUBLIC_URL must be an http or https URL (got javascript:)'],
+      ['https://kyc.example.com/?x=1', 'PUBLIC_URL must not have a query or fragment (got "https://kyc.example.com/?x=1")'],
+      ['https://kyc.example.com/#top', 'PUBLIC_URL must not have a query or fragment (got "https://kyc.example.com/#top")'],
+      ['https://user:pw@kyc.example.com', 'PUBLIC_URL must not hold a user name or password'],
+    ])('refuses PUBLIC_URL %j', (url, problem) => {
+      expect(problems({ ...links, PUBLIC_URL: url }, ['links'])).toEqual([problem]);
+    });
+
+    it('refuses a WEB_PORT equal to HTTP_PORT when the pages are on, naming both', () => {
+      expect(problems({ ...base, ...links, HTTP_PORT: '9000', WEB_PORT: '9000' })).toEqual([
+        "WEB_PORT (9000) must differ from HTTP_PORT (9000): the people's pages are never served beside the internal metrics",
+      ]);
+      expect(problems({ ...base, ...links, HTTP_PORT: '8081' })[0]).toMatch(/^WEB_PORT \(8081\) must differ from HTTP_PORT \(8081\)/);
+      // Off, WEB_PORT serves nothing and may be anything.
+      expect(problems({ ...base, HTTP_PORT: '9000', WEB_PORT: '9000' })).toEqual([]);
+      expect(problems({ ...base, ...links, WEB_PORT: '0' })).toEqual(['WEB_PORT must be a whole number from 1 to 65535 (got "0")']);
+    });
+
+    it('is read by every command that sends alert emails, and listed in their --help', () => {
+      for (const command of ['worker', 'scan', 'alerts flush'] as const) {
+        expect(COMMAND_SECTIONS[command], command).toContain('links');
+        expect(configVariables(COMMAND_SECTIONS[command]).flatMap((s) => s.variables)).toEqual(expect.arrayContaining(['PUBLIC_URL', 'LINK_SECRET[_FILE]']));
+      }
+      expect(configVariables(COMMAND_SECTIONS.worker).flatMap((s) => s.variables)).toContain('WEB_PORT');
+      expect(configVariables(COMMAND_SECTIONS.scan).flatMap((s) => s.variables)).not.toContain('WEB_PORT');
     });
   });
 
