@@ -84,7 +84,7 @@ describe('AlertDelivery', () => {
     expect(attachment?.filename).toMatch(/^kyc-alerts-\d{8}T\d{6}Z\.csv$/);
     expect((parse(attachment?.content.toString('utf8') ?? '', { columns: true }) as unknown[]).length).toBe(2);
     expect(byTo['kyb@example.com,lead@example.com']?.parsed.subject).toBe('KYB alert: 1 expired — 1 customer');
-    expect(await outbox.counts()).toEqual({ pending: 0, failed: 0, sent: 3, failedDeliveries: 0 });
+    expect(await outbox.counts()).toEqual({ pending: 0, failed: 0, sent: 3, held: 0, failedDeliveries: 0 });
     expect(await new AlertDelivery(outbox, mailer, options, log).deliver()).toMatchObject({ emailsSent: 0 });
   });
 
