@@ -295,6 +295,7 @@ export class App {
         db: this.db,
         source: this.cyrexa,
         rules: { statuses: rules.statuses, onBaseline: rules.onBaseline },
+        expiry: { names: new Set(rules.expiryNames), timeZone: rules.timeZone },
         log: this.log,
         secrets: this.secrets,
         limit: pLimit(scan.checkConcurrency),

@@ -1,3 +1,4 @@
+import { DEFAULT_EXPIRY_METADATA_NAMES, metadataKey } from './domain/expiry.js';
 import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { addressProblem, isValidPurposeKey, parseRecipients, type AlertRoutes } from './domain/recipients.js';
@@ -47,6 +48,10 @@ export interface ScanConfig {
 export interface AlertRulesConfig {
   statuses: readonly string[];
   onBaseline: boolean;
+  /** EXPIRY_METADATA_NAMES, as `metadataKey` gives them. */
+  expiryNames: readonly string[];
+  /** SCAN_TIMEZONE: the calendar of expiry dates. */
+  timeZone: string;
 }
 export interface MailConfig {
   smtp: SmtpSettings;
@@ -373,7 +378,12 @@ function parseRules(r: Reader): AlertRulesConfig {
   for (const status of statuses) {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(status)) r.problems.push(`ALERT_STATUSES: "${status}" is not a status name`);
   }
-  return { statuses, onBaseline: r.bool('ALERT_ON_BASELINE', DEFAULTS.ALERT_ON_BASELINE) };
+  const namesText = r.string('EXPIRY_METADATA_NAMES', DEFAULT_EXPIRY_METADATA_NAMES.join(',')) ?? '';
+  const expiryNames = [...new Set(namesText.split(',').map(metadataKey).filter((n) => n !== ''))];
+  if (expiryNames.length === 0) r.problems.push('EXPIRY_METADATA_NAMES must list at least one metadata name (the default reads expiry, expirydate, validuntil …)');
+  for (const name of expiryNames) if (name.length > 64 || !/^[\p{L}\p{N}.:/]+$/u.test(name)) r.problems.push(`EXPIRY_METADATA_NAMES: "${name}" is not a metadata name`);
+  const timeZone = r.string('SCAN_TIMEZONE', DEFAULTS.SCAN_TIMEZONE) ?? DEFAULTS.SCAN_TIMEZONE;
+  return { statuses, onBaseline: r.bool('ALERT_ON_BASELINE', DEFAULTS.ALERT_ON_BASELINE), expiryNames, timeZone: isValidTimeZone(timeZone) ? timeZone : 'UTC' };
 }
 
 function parseMail(r: Reader): MailConfig {

@@ -1,5 +1,6 @@
 import type pLimit from 'p-limit';
 import { isAlertStatus, raisesAlert, type AlertRules } from '../domain/alert-rules.js';
+import { readExpiry } from '../domain/expiry.js';
 import { isKnownStatus } from '../domain/documents.js';
 import { diffDocuments } from '../domain/status-diff.js';
 import type { Logger } from '../logger.js';
@@ -20,6 +21,8 @@ export interface CheckDependencies {
   db: Database;
   source: DocumentsSource;
   rules: AlertRules;
+  /** Where expiry dates are read from (EXPIRY_METADATA_NAMES, as metadataKey gives them) and the calendar they are days of (SCAN_TIMEZONE). */
+  expiry: { names: ReadonlySet<string>; timeZone: string };
   log: Logger;
   secrets: Secrets;
   /** Bounds the checks in flight across every batch of this process (CHECK_CONCURRENCY). */
@@ -148,10 +151,15 @@ async function check(deps: CheckDependencies, state: CustomerState, scanId: stri
     deps.log.warn({ customerId: state.customerId, reason, err: message }, 'customer check failed');
     return { kind: 'failed', customerId: state.customerId, error: message, reason };
   }
-  for (const doc of documents) {
+  let unreadable = 0;
+  const read = documents.map((doc) => {
     if (!isKnownStatus(doc.status)) deps.log.warn({ customerId: state.customerId, status: doc.status, documentType: doc.documentType }, 'unknown document status stored as it is');
-  }
-  const diff = diffDocuments(state.stored, documents);
+    const expiry = readExpiry(doc.metadata, deps.expiry.names, deps.expiry.timeZone);
+    unreadable += expiry.unreadable;
+    return { ...doc, expiresOn: expiry.expiresOn };
+  });
+  if (unreadable > 0) deps.observer?.observeUnreadableExpiry?.(unreadable);
+  const diff = diffDocuments(state.stored, read);
   if (!diff.snapshotChanged) return { kind: 'unchanged', customerId: state.customerId };
   return {
     kind: 'changed',

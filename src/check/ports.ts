@@ -27,4 +27,6 @@ export function isCredentialsRejected(error: unknown): error is Error {
 /** Told the outcome of every check (metrics). */
 export interface CheckObserver {
   observeCheck(outcome: 'unchanged' | 'changed' | 'failed' | 'skipped', count?: number): void;
+  /** Metadata entries named as an expiry date whose value could not be read (SPEC §11). */
+  observeUnreadableExpiry?(count: number): void;
 }

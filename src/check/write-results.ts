@@ -86,7 +86,7 @@ export async function writeResults(client: SqlClient, target: WriteTarget, at: D
       snapshots.push({ customerId: r.customerId, ...d, removed: false });
       live.push({ customerId: r.customerId, purpose: d.purpose, documentType: d.documentType, name: d.name, status: d.status, alerting: target.isAlertStatus(d.status) });
     }
-    r.diff.removed.forEach((d, i) => snapshots.push({ customerId: r.customerId, ...d, verificationResponse: null, position: i, removed: true }));
+    r.diff.removed.forEach((d, i) => snapshots.push({ customerId: r.customerId, ...d, verificationResponse: null, expiresOn: null, position: i, removed: true }));
     r.diff.changes.forEach((change, i) =>
       events.push({
         customerId: r.customerId,
@@ -98,6 +98,7 @@ export async function writeResults(client: SqlClient, target: WriteTarget, at: D
         previousStatus: change.previousStatus,
         newStatus: change.newStatus,
         verificationResponse: change.verificationResponse,
+        expiresOn: change.expiresOn,
         baseline: change.baseline,
         alerting: r.alerting[i] ?? false,
       }),

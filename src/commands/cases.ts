@@ -19,6 +19,7 @@ export function caseJson(c: CaseRow): Record<string, unknown> {
     documentType: c.document_type,
     documentName: c.document_name,
     documentStatus: c.document_status,
+    expiresOn: c.expires_on,
     state: c.state,
     openedAt: c.opened_at.toISOString(),
     lastAlertAt: c.last_alert_at.toISOString(),
@@ -150,7 +151,7 @@ export async function casesShow(idText: string, options: { json?: boolean }): Pr
     const lines = [
       `case ${caseLabel(c.id)}  ${c.state}${c.resolution ? ` (${c.resolution})` : ''}`,
       `customer: ${printable(c.customer_id)}`,
-      `document: ${documentWords(c)}, ${printable(c.document_status)}`,
+      `document: ${documentWords(c)}, ${printable(c.document_status)}${c.expires_on ? `, expires ${c.expires_on}` : ''}`,
       `opened:   ${c.opened_at.toISOString()} (${ageWords(c.opened_at, new Date())} ago)`,
       ...(c.acknowledged_by ? [`acknowledged: ${c.acknowledged_at?.toISOString() ?? ''} by ${printable(c.acknowledged_by)}`] : []),
       ...(c.resolved_by ? [`resolved: ${c.resolved_at?.toISOString() ?? ''} by ${printable(c.resolved_by)}`] : []),

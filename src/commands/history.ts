@@ -18,7 +18,8 @@ export async function historyCommand(customerId: string, options: { json?: boole
     for (const e of events) {
       const change = e.kind === 'status_changed' ? `${e.previousStatus} → ${e.newStatus}` : e.kind === 'appeared' ? `appeared ${e.newStatus}${e.baseline ? ' (baseline)' : ''}` : `removed (was ${e.previousStatus})`;
       const response = e.verificationResponse ? ` (verification response ${JSON.stringify(e.verificationResponse)})` : '';
-      out(`${e.detectedAt.toISOString()}  ${e.purpose} ${e.documentType} ${JSON.stringify(e.name)}: ${change}${response}`);
+      const expiry = e.expiresOn ? `, expires ${e.expiresOn}` : '';
+      out(`${e.detectedAt.toISOString()}  ${e.purpose} ${e.documentType} ${JSON.stringify(e.name)}: ${change}${expiry}${response}`);
     }
     return EXIT_OK;
   }, { requireMigrated: true });

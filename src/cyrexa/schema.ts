@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApiDocument } from '../domain/documents.js';
+import type { MetadataEntry } from '../domain/expiry.js';
 import { displayId } from '../domain/customer-id.js';
 import { storableText } from '../domain/text.js';
 import type { Secrets } from '../secrets.js';
@@ -21,7 +22,24 @@ const DocumentSchema = z.looseObject({
   location: optionalText,
   verificationResponse: optionalText,
   status: z.string().min(1).max(200),
+  // Read leniently (SPEC §11: a metadata entry that cannot be read gives no expiry date, never an error).
+  metadata: z.unknown().optional(),
 });
+
+/** Metadata entries kept per document: enough for any real one; the rest of a hostile list is ignored. */
+const MAX_METADATA_ENTRIES = 50;
+
+/** The entries whose name, type and value are text (bounded, storable); anything else is left out. */
+function metadataOf(value: unknown): MetadataEntry[] {
+  if (!Array.isArray(value)) return [];
+  const entries: MetadataEntry[] = [];
+  for (const item of value.slice(0, MAX_METADATA_ENTRIES)) {
+    const { name, type, value: text } = (item ?? {}) as { name?: unknown; type?: unknown; value?: unknown };
+    if (typeof name !== 'string' || typeof text !== 'string' || name.length > 200 || text.length > 200) continue;
+    entries.push({ name: storableText(name), type: typeof type === 'string' ? storableText(type.slice(0, 50)) : '', value: storableText(text) });
+  }
+  return entries;
+}
 
 const GetDocumentsSchema = z.looseObject({
   tenantId: z.unknown().optional(),
@@ -55,5 +73,6 @@ export function parseGetDocuments(body: unknown, customerId: string, tenantId: s
     location: d.location == null ? null : storableText(d.location),
     status: storableText(d.status),
     verificationResponse: d.verificationResponse == null ? null : storableText(d.verificationResponse),
+    metadata: metadataOf(d.metadata),
   }));
 }

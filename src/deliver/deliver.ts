@@ -360,6 +360,7 @@ export class AlertDelivery {
       previousStatus: a.previousStatus,
       newStatus: a.newStatus ?? '',
       verificationResponse: a.verificationResponse,
+      expiresOn: a.expiresOn,
       caseId: a.caseId,
       baseline: a.baseline,
       customerName: a.customerId === null ? null : (names.get(a.customerId) ?? null),

@@ -22,6 +22,8 @@ import {
 
 export interface AlertView extends AlertFacts {
   verificationResponse: string | null;
+  /** The document's expiry date (`YYYY-MM-DD`), when its metadata gives one. */
+  expiresOn?: string | null;
   /** The case the alert opened or joined (SPEC §10), shown as `#17`. */
   caseId?: bigint | null;
   /** The customer's name from Cyrexa, when it could be had at render time. */
@@ -98,8 +100,7 @@ export function renderCsv(alerts: readonly AlertView[]): string {
       a.previousStatus ?? '',
       a.newStatus,
       a.verificationResponse ?? '',
-      // Filled by a later feature (expiry dates): empty until then.
-      '',
+      a.expiresOn ?? '',
       a.caseId == null ? '' : String(a.caseId),
     ].map(neutraliseCell),
   );
@@ -142,7 +143,7 @@ export function renderText(alerts: readonly AlertView[], csvName: string, option
     `- Customer ${customerWords(a)}${a.caseId == null ? '' : ` — case ${caseLabel(a.caseId)}`}`,
     ...(link(a) === null ? [] : [`  Acknowledge case ${caseLabel(a.caseId as bigint)}: ${link(a) as string}`]),
     ...(template ? [`  Customer page: ${customerUrl(template, a.customerId)}`] : []),
-    `  Document: ${documentTypeWords(a.documentType)} "${oneLine(a.documentName)}" (${oneLine(a.purpose)})`,
+    `  Document: ${documentTypeWords(a.documentType)} "${oneLine(a.documentName)}" (${oneLine(a.purpose)})${a.expiresOn ? `, expires ${a.expiresOn}` : ''}`,
     `  What happened: ${whatHappenedText(a)}`,
     ...(a.verificationResponse ? [`  Verification response: ${oneLine(a.verificationResponse)}`] : []),
     `  Detected (UTC): ${detectedWords(a.detectedAt)}`,
@@ -208,7 +209,7 @@ function htmlRow(a: AlertView, colour: string, template: string | undefined, lin
   const badge = `<span style="display:inline-block;margin-left:6px;padding:0 5px;border:1px solid #d1d5db;border-radius:3px;font-size:11px;color:#4b5563">${escapeHtml(purpose)}</span>`;
   return `<tr>
 ${customerCell(a, template)}
-${td('Document', `<span style="${unbroken(type + purpose)}">${escapeHtml(type)}${badge}</span><br><span style="color:#6b7280;word-break:break-word">${escapeHtml(oneLine(a.documentName))}</span>`)}
+${td('Document', `<span style="${unbroken(type + purpose)}">${escapeHtml(type)}${badge}</span><br><span style="color:#6b7280;word-break:break-word">${escapeHtml(oneLine(a.documentName))}</span>${a.expiresOn ? `<br><span style="color:#6b7280;font-size:12px;white-space:nowrap">expires ${escapeHtml(a.expiresOn)}</span>` : ''}`)}
 ${td('What happened', `${escapeHtml(before)}<strong style="color:${colour}">${escapeHtml(status)}</strong>${escapeHtml(after)}`)}
 ${td('Verification response', escapeHtml(oneLine(a.verificationResponse ?? '')) || '<span style="color:#9ca3af">none</span>')}
 ${td('Detected (UTC)', `${detectedWords(a.detectedAt)}${caseCell(a, link)}`, ';white-space:nowrap;color:#4b5563')}

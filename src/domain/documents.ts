@@ -1,3 +1,5 @@
+import type { MetadataEntry } from './expiry.js';
+
 // Documents as the monitor sees them, and how a document keeps its identity between scans (SPEC §4).
 
 export const KNOWN_STATUSES = ['underverification', 'verified', 'declined', 'incomplete', 'expired'] as const;
@@ -10,6 +12,10 @@ export interface ApiDocument {
   location: string | null;
   status: string;
   verificationResponse: string | null;
+  /** Its metadata entries with text name, type and value (the rest of the metadata is ignored). */
+  metadata?: readonly MetadataEntry[];
+  /** The expiry date its metadata gives (`YYYY-MM-DD`, SPEC §11), once read by the check. */
+  expiresOn?: string | null;
 }
 
 /** The stored state of one document, as of the last successful check. */
@@ -24,6 +30,8 @@ export interface SnapshotDocument {
   verificationResponse: string | null;
   /** Order of appearance in the response that produced this snapshot. */
   position: number;
+  /** `YYYY-MM-DD`, or null when its metadata gives none. */
+  expiresOn: string | null;
 }
 
 /**
@@ -102,6 +110,7 @@ export function toSnapshot(doc: ApiDocument, position: number): SnapshotDocument
     status: doc.status,
     verificationResponse: doc.verificationResponse,
     position,
+    expiresOn: doc.expiresOn ?? null,
   };
 }
 

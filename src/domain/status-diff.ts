@@ -60,6 +60,8 @@ export interface DocumentChange {
   previousStatus: string | null;
   newStatus: string | null;
   verificationResponse: string | null;
+  /** The document's expiry date (`YYYY-MM-DD`), when its metadata gives one. */
+  expiresOn: string | null;
   /** Found by the customer's first successful check. */
   baseline: boolean;
   /** An `appeared` that matched a tombstone in the same status: it raises no alert. */
@@ -113,6 +115,7 @@ function unchangedInPlace(documents: readonly SnapshotDocument[], response: read
       before.position !== i ||
       before.status !== after.status ||
       before.verificationResponse !== after.verificationResponse ||
+      before.expiresOn !== (after.expiresOn ?? null) ||
       !sameIdentity(before, after) ||
       before.locationKey !== locationKey(after.location)
     ) {
@@ -138,7 +141,9 @@ function diffChanged(previous: StoredState, response: readonly ApiDocument[]): D
       gone.push(before);
     } else if (before !== null && after !== null) {
       if (!sameStatus(before.status, after.status)) changes.push(change('status_changed', after, before.status, after.status, false));
-      else if (before.status !== after.status || before.verificationResponse !== after.verificationResponse || before.locationKey !== after.locationKey) detailChanged = true;
+      else if (before.status !== after.status || before.verificationResponse !== after.verificationResponse || before.locationKey !== after.locationKey || before.expiresOn !== after.expiresOn) {
+        detailChanged = true;
+      }
     }
   }
   const removed = updateTombstones(previous.removed, gone, appeared, Math.max(TOMBSTONES_KEPT, previous.documents.length));
@@ -193,6 +198,7 @@ function change(kind: EventKind, doc: SnapshotDocument, previousStatus: string |
     previousStatus,
     newStatus,
     verificationResponse: doc.verificationResponse,
+    expiresOn: doc.expiresOn,
     baseline,
     reappeared: false,
   };

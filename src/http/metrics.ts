@@ -27,6 +27,7 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly scans: Counter<'outcome'>;
   private readonly checks: Counter<'outcome'>;
+  private readonly unreadableExpiry: Counter;
   private readonly requests: Histogram<'status'>;
   private readonly overdue: Gauge;
   private source: MetricsSource | undefined;
@@ -39,6 +40,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'kyc_monitor_' });
     this.scans = new Counter({ name: 'kyc_monitor_scans_total', help: 'Scans finished by this process, by outcome', labelNames: ['outcome'], registers });
     this.checks = new Counter({ name: 'kyc_monitor_checks_total', help: 'Customer checks by outcome', labelNames: ['outcome'], registers });
+    this.unreadableExpiry = new Counter({ name: 'kyc_monitor_expiry_unreadable_total', help: 'Document metadata entries named as an expiry date whose value could not be read', registers });
     this.requests = new Histogram({
       name: 'kyc_monitor_cyrexa_request_duration_seconds',
       help: 'Cyrexa API request latency by status (2xx, 4xx, 5xx, network, timeout)',
@@ -89,6 +91,10 @@ export class Metrics {
 
   observeCheck(outcome: CheckOutcome, count = 1): void {
     if (count > 0) this.checks.inc({ outcome }, count);
+  }
+
+  observeUnreadableExpiry(count: number): void {
+    if (count > 0) this.unreadableExpiry.inc(count);
   }
 
   observeScan(outcome: string): void {

@@ -30,6 +30,8 @@ export interface OutboxAlert {
   previousStatus: string | null;
   newStatus: string | null;
   verificationResponse: string | null;
+  /** `YYYY-MM-DD`: the document's expiry date when the alert was raised. */
+  expiresOn: string | null;
   /** The case it opened or joined (document alerts; null for operations alerts). */
   caseId: bigint | null;
   /** When that case opened. */
@@ -97,6 +99,7 @@ function toAlert(row: ClaimedAlertRow): OutboxAlert {
     previousStatus: row.previous_status,
     newStatus: row.new_status,
     verificationResponse: row.verification_response,
+    expiresOn: row.expires_on,
     caseId: row.case_id === null ? null : BigInt(row.case_id),
     caseOpenedAt: row.case_opened_at,
     caseState: row.case_state,

@@ -32,6 +32,8 @@ export interface ClaimedAlertRow {
   previous_status: string | null;
   new_status: string | null;
   verification_response: string | null;
+  /** `YYYY-MM-DD`: the document's expiry date when the alert was raised. */
+  expires_on: string | null;
   /** The case the alert opened or joined (document alerts). */
   case_id: string | null;
   /** When its case opened (reminders and escalations give each case's age). */
@@ -69,7 +71,7 @@ SET claim_token = $1::uuid, claimed_until = $3::timestamptz
 FROM due
 WHERE a.id = due.id
 RETURNING a.id, a.kind, a.customer_id, a.purpose, a.document_type, a.document_name, a.previous_status,
-  a.new_status, a.verification_response, a.case_id,
+  a.new_status, a.verification_response, a.expires_on::text AS expires_on, a.case_id,
   (SELECT c.opened_at FROM cases AS c WHERE c.id = a.case_id) AS case_opened_at,
   (SELECT c.state FROM cases AS c WHERE c.id = a.case_id) AS case_state,
   a.silence_id::text AS silence_id,

@@ -13,6 +13,8 @@ export interface HistoryEntry {
   previousStatus: string | null;
   newStatus: string | null;
   verificationResponse: string | null;
+  /** The document's expiry date then (`YYYY-MM-DD`), when its metadata gave one. */
+  expiresOn: string | null;
   baseline: boolean;
   scanId: string | null;
 }
@@ -21,7 +23,7 @@ export async function customerHistory(client: SqlClient, customerId: string, lim
   const { rows } = await client.query<HistoryEntry | { id: null }>(
     `SELECT e.id::text AS id, e.detected_at AS "detectedAt", e.kind, e.purpose, e.document_type AS "documentType", e.name,
             e.previous_status AS "previousStatus", e.new_status AS "newStatus", e.verification_response AS "verificationResponse",
-            e.baseline, e.scan_id AS "scanId"
+            e.expires_on::text AS "expiresOn", e.baseline, e.scan_id AS "scanId"
      FROM tracked_customers c
      LEFT JOIN LATERAL (SELECT * FROM document_events WHERE customer_id = c.customer_id ORDER BY id DESC LIMIT $2) e ON true
      WHERE c.customer_id = $1

@@ -20,26 +20,26 @@ export interface EventRow extends Omit<DocumentChange, 'reappeared'> {
 const TEXT = `
 WITH e AS MATERIALIZED (
   SELECT nextval(pg_get_serial_sequence('document_events', 'id')) AS id, u.*
-  FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[], $13::boolean[])
-       WITH ORDINALITY AS u(customer_id, kind, purpose, document_type, name, location_key, previous_status, new_status, verification_response, baseline, alerting, ord)
+  FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[], $13::boolean[], $14::date[])
+       WITH ORDINALITY AS u(customer_id, kind, purpose, document_type, name, location_key, previous_status, new_status, verification_response, baseline, alerting, expires_on, ord)
   ORDER BY u.ord
 ), events AS (
-  INSERT INTO document_events (id, customer_id, scan_id, kind, purpose, document_type, name, location_key, previous_status, new_status, verification_response, baseline, detected_at)
-  SELECT id, customer_id, $1::uuid, kind, purpose, document_type, name, location_key, previous_status, new_status, verification_response, baseline, $2 FROM e
+  INSERT INTO document_events (id, customer_id, scan_id, kind, purpose, document_type, name, location_key, previous_status, new_status, verification_response, expires_on, baseline, detected_at)
+  SELECT id, customer_id, $1::uuid, kind, purpose, document_type, name, location_key, previous_status, new_status, verification_response, expires_on, baseline, $2 FROM e
 ), identities AS (
   -- One row per document identity (duplicates of one identity share a case), with the status of its last alert.
-  SELECT DISTINCT ON (customer_id, purpose, document_type, name) customer_id, purpose, document_type, name, new_status
+  SELECT DISTINCT ON (customer_id, purpose, document_type, name) customer_id, purpose, document_type, name, new_status, expires_on
   FROM e WHERE alerting
   ORDER BY customer_id, purpose, document_type, name, ord DESC
 ), cased AS (
-  INSERT INTO cases AS c (customer_id, purpose, document_type, document_name, document_status, opened_at, last_alert_at)
-  SELECT customer_id, purpose, document_type, name, new_status, $2, $2 FROM identities
+  INSERT INTO cases AS c (customer_id, purpose, document_type, document_name, document_status, expires_on, opened_at, last_alert_at)
+  SELECT customer_id, purpose, document_type, name, new_status, expires_on, $2, $2 FROM identities
   ON CONFLICT (customer_id, purpose, document_type, document_name) WHERE state <> 'resolved'
-  DO UPDATE SET document_status = excluded.document_status, last_alert_at = excluded.last_alert_at
+  DO UPDATE SET document_status = excluded.document_status, expires_on = excluded.expires_on, last_alert_at = excluded.last_alert_at
   RETURNING c.id, c.customer_id, c.purpose, c.document_type, c.document_name, (c.xmax = 0) AS opened
 ), alerted AS (
-  INSERT INTO alerts (kind, customer_id, event_id, scan_id, purpose, document_type, document_name, previous_status, new_status, verification_response, detected_at, case_id, silence_id)
-  SELECT 'document', e.customer_id, e.id, $1::uuid, e.purpose, e.document_type, e.name, e.previous_status, e.new_status, e.verification_response, $2, cased.id,
+  INSERT INTO alerts (kind, customer_id, event_id, scan_id, purpose, document_type, document_name, previous_status, new_status, verification_response, expires_on, detected_at, case_id, silence_id)
+  SELECT 'document', e.customer_id, e.id, $1::uuid, e.purpose, e.document_type, e.name, e.previous_status, e.new_status, e.verification_response, e.expires_on, $2, cased.id,
          (${activeSilenceFor('e', 'name', '$2::timestamptz')} ORDER BY s.ends_at DESC, s.id LIMIT 1)
   FROM e JOIN cased ON cased.customer_id = e.customer_id AND cased.purpose = e.purpose AND cased.document_type = e.document_type AND cased.document_name = e.name
   WHERE e.alerting
@@ -62,6 +62,6 @@ export async function insertEventsAndAlerts(client: SqlClient, scanId: string | 
   await client.query(TEXT, [
     scanId,
     at,
-    ...columns(rows, ['customerId', 'kind', 'purpose', 'documentType', 'name', 'locationKey', 'previousStatus', 'newStatus', 'verificationResponse', 'baseline', 'alerting']),
+    ...columns(rows, ['customerId', 'kind', 'purpose', 'documentType', 'name', 'locationKey', 'previousStatus', 'newStatus', 'verificationResponse', 'baseline', 'alerting', 'expiresOn']),
   ]);
 }

@@ -7,6 +7,7 @@ import { CyrexaClient } from '../../src/cyrexa/client.js';
 import { StaticTokenProvider } from '../../src/cyrexa/token-provider.js';
 import type { ApiDocument } from '../../src/domain/documents.js';
 import { diffDocuments } from '../../src/domain/status-diff.js';
+import { DEFAULT_EXPIRY_METADATA_NAMES } from '../../src/domain/expiry.js';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { Secrets } from '../../src/secrets.js';
 import { pageActiveCustomers } from '../../src/sql/page-active-customers.js';
@@ -44,6 +45,7 @@ function deps(overrides: Partial<CheckDependencies> = {}): CheckDependencies {
     db: t.database,
     source: new CyrexaClient({ baseUrl: sandbox.url, tenantId: 'sandbox-tenant', tokens: new StaticTokenProvider('tok'), tokenHeader: 'tok', timeoutMs: 2_000 }),
     rules: { statuses: ['expired', 'declined'], onBaseline: true },
+    expiry: { names: new Set(DEFAULT_EXPIRY_METADATA_NAMES), timeZone: 'UTC' },
     log: pino({ level: 'silent' }),
     secrets: new Secrets([]),
     limit: pLimit(4),
@@ -146,6 +148,18 @@ describe('checking a batch', () => {
     sandbox.setDocuments('k2', [doc('declined')]);
     expect(await checkBatch(deps(), batch)).toMatchObject({ checked: 2, changes: 1, alerts: 1 });
     expect(await t.db.documentEvent.count()).toBe(4);
+  });
+
+  it("reads each document's expiry date; entries that cannot be read are counted, never an error", async () => {
+    await customers.add(['x1']);
+    const metadata = [{ name: 'expiry', type: 'String', value: 'soon' }, { name: 'Valid To', type: 'Number', value: '1806451200000' }];
+    sandbox.setDocuments('x1', [{ ...doc('verified'), metadata }, { ...doc('verified', 'id'), metadata: [{ name: 'expires', type: 'String', value: '31.03.2027' }] }]);
+    const unreadable: number[] = [];
+    const observer = { observeCheck: () => undefined, observeUnreadableExpiry: (n: number) => void unreadable.push(n) };
+    expect(await checkBatch(deps({ observer }), { scanId: null, batchNo: 0, customerIds: ['x1'] })).toMatchObject({ checked: 1, failed: 0 });
+    expect(unreadable).toEqual([2]);
+    const stored = await t.db.$queryRaw<Array<{ name: string; expires_on: string | null }>>`SELECT name, expires_on::text FROM document_snapshots ORDER BY position`;
+    expect(stored).toEqual([{ name: 'passport', expires_on: '2027-03-31' }, { name: 'id', expires_on: null }]);
   });
 
   it('a failed fetch writes nothing but the outcome and its error', async () => {

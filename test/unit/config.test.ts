@@ -25,7 +25,7 @@ describe('parseConfig', () => {
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: 'kyc-monitor' });
     expect(config.cyrexa).toMatchObject({ baseUrl: 'https://gateway.cyrexa.com/customer/1.0.0', timeoutMs: 10_000, maxRps: 10, tokenHeader: undefined });
     expect(config.scan).toEqual({ checkConcurrency: 20, leaseMs: 30_000, queueLockMs: 20_000, schedule: { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } });
-    expect(config.rules).toEqual({ statuses: ['expired', 'declined'], onBaseline: true });
+    expect(config.rules).toEqual({ statuses: ['expired', 'declined'], onBaseline: true, expiryNames: ['expiry', 'expirydate', 'expirationdate', 'expiration', 'expires', 'expireson', 'validuntil', 'validto', 'dateofexpiry'], timeZone: 'UTC' });
     expect(config.mail).toMatchObject({ smtp: { url: 'smtp://127.0.0.1:1025', requireTls: false }, from: 'kyc-monitor@localhost', to: ['compliance@example.com'], opsTo: ['compliance@example.com'], batchSeconds: 60 });
     expect(config.http.port).toBe(8080);
     expect(Object.isFrozen(config)).toBe(true);
@@ -86,7 +86,7 @@ describe('parseConfig', () => {
   it('parses routes, statuses and fixed-interval schedules', () => {
     const config = parseConfig({ ...base, ALERT_ROUTES: 'KYB=kyb@x.io;KYC=kyc@x.io,lead@x.io', ALERT_STATUSES: 'expired, declined ,incomplete', SCAN_EVERY_SECONDS: '30', ALERT_ON_BASELINE: 'false' }, ALL_SECTIONS);
     expect([...config.mail.routes]).toEqual([['KYB', ['kyb@x.io']], ['KYC', ['kyc@x.io', 'lead@x.io']]]);
-    expect(config.rules).toEqual({ statuses: ['expired', 'declined', 'incomplete'], onBaseline: false });
+    expect(config.rules).toMatchObject({ statuses: ['expired', 'declined', 'incomplete'], onBaseline: false });
     expect(config.scan.schedule).toEqual({ kind: 'every', seconds: 30 });
     expect(problems({ ...base, ALERT_ROUTES: 'KYB:kyb@x.io' })[0]).toMatch(/^ALERT_ROUTES: entry 1/);
     expect(problems({ ...base, ALERT_TO: 'not-an-address' })[0]).toBe('ALERT_TO: "not-an-address" is not an email address');
@@ -227,5 +227,15 @@ describe('case follow-up (REMIND_EVERY_HOURS, ESCALATE_AFTER_HOURS, ESCALATE_TO)
     expect(problems({ ...base, ESCALATE_AFTER_HOURS: '24' }, ['mail'])).toEqual(['ESCALATE_TO is required with ESCALATE_AFTER_HOURS: who is told about cases nobody acknowledged']);
     expect(problems({ ...base, ESCALATE_TO: 'x@example.com' }, ['mail'])[0]).toMatch(/^ESCALATE_TO is set but ESCALATE_AFTER_HOURS is not/);
     expect(problems({ ...base, ESCALATE_AFTER_HOURS: '24', ESCALATE_TO: 'not an address' }, ['mail'])[0]).toMatch(/^ESCALATE_TO: /);
+  });
+});
+
+describe('expiry dates (EXPIRY_METADATA_NAMES)', () => {
+  it('reads names as metadata keys: any case, spaces, _ and - ignored', () => {
+    expect(parseConfig({ ...base, EXPIRY_METADATA_NAMES: 'Valid Until, valid_until,Ablaufdatum', SCAN_TIMEZONE: 'Europe/Berlin' }, ['rules']).rules).toMatchObject({ expiryNames: ['validuntil', 'ablaufdatum'], timeZone: 'Europe/Berlin' });
+  });
+  it('refuses an empty list and names that are not names', () => {
+    expect(problems({ ...base, EXPIRY_METADATA_NAMES: ' , ' }, ['rules'])[0]).toMatch(/^EXPIRY_METADATA_NAMES must list at least one metadata name/);
+    expect(problems({ ...base, EXPIRY_METADATA_NAMES: 'expiry,valid"until' }, ['rules'])).toEqual(['EXPIRY_METADATA_NAMES: "valid\"until" is not a metadata name']);
   });
 });
