@@ -236,6 +236,6 @@ describe('expiry dates (EXPIRY_METADATA_NAMES)', () => {
   });
   it('refuses an empty list and names that are not names', () => {
     expect(problems({ ...base, EXPIRY_METADATA_NAMES: ' , ' }, ['rules'])[0]).toMatch(/^EXPIRY_METADATA_NAMES must list at least one metadata name/);
-    expect(problems({ ...base, EXPIRY_METADATA_NAMES: 'expiry,valid"until' }, ['rules'])).toEqual(['EXPIRY_METADATA_NAMES: "valid\"until" is not a metadata name']);
+    expect(problems({ ...base, EXPIRY_METADATA_NAMES: 'expiry,valid"until' }, ['rules'])).toEqual([`EXPIRY_METADATA_NAMES: "valid"until" is not a metadata name`]);
   });
 });
