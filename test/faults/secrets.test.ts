@@ -65,6 +65,9 @@ beforeAll(async () => {
     // The refused SMTP login puts the alerts off for the retry backoff: 1 s here, not 30 s.
     ALERT_RETRY_BASE_SECONDS: '1',
     SCAN_EVERY_SECONDS: '1',
+    // A scan the stopped worker handed back (SIGTERM mid-scan, as it does for a replica) blocks
+    // the commands' `scan` only until its lease lapses: 5 s here (as in every worker test), not 30.
+    SCAN_LEASE_SECONDS: '5',
     HTTP_PORT: '0',
     // The case links: the emails carry tokens signed with it, the worker serves the pages.
     PUBLIC_URL: `http://127.0.0.1:${webPort}`,
@@ -147,6 +150,9 @@ describe('secrets', { timeout: 240_000 }, () => {
       expect(await stopWorker(worker)).toBe(0);
       transcripts.push(worker.output().stdout, worker.output().stderr);
     }
+    // With a scan a second, the worker may have stopped in the middle of one: `scan` below would
+    // be refused while its lease holds.
+    await until('no scan held by the stopped worker', async () => (await t.db.scan.count({ where: { status: 'running', leaseUntil: { gt: new Date() } } })) === 0, 30_000);
     expect(sandbox.stats.tokensIssued).toBeGreaterThan(1);
     expect(smtpLogins).toBeGreaterThan(1);
     // The commands, a few side by side: a scan; then what reads its results. Failures that print
