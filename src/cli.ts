@@ -148,6 +148,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   const alerts = program.command('alerts').description('alert delivery').exitOverride();
   alerts.command('flush').description('deliver pending alerts now').option('--json', 'one JSON document on stdout').action((opts: { json?: boolean }) => run(import('./commands/alerts.js').then((m) => m.alertsFlush(opts))));
+  alerts
+    .command('summary')
+    .description('send the summary email now: the period since the previous one (it is also sent on SUMMARY_CRON)')
+    .option('--json', 'one JSON document on stdout')
+    .action((opts: { json?: boolean }) => run(import('./commands/alerts.js').then((m) => m.alertsSummary(opts))));
   alerts.command('test').description('send a test email to ALERT_TO').action(() => run(import('./commands/alerts.js').then((m) => m.alertsTest())));
 
   program

@@ -71,6 +71,8 @@ export interface MailConfig {
   instructions: string | undefined;
   /** Cases (SPEC §10): reminders and escalation. */
   cases: CaseFollowUpConfig;
+  /** The summary email (SPEC §12): SUMMARY_CRON in SCAN_TIMEZONE; null when `off`. */
+  summary: { pattern: string; timezone: string } | null;
 }
 
 export interface CaseFollowUpConfig {
@@ -144,6 +146,7 @@ const DEFAULTS = {
   ALERT_RETRY_BASE_SECONDS: '30',
   ALERT_RETRY_MAX_SECONDS: '3600',
   REMIND_EVERY_HOURS: '24',
+  SUMMARY_CRON: '0 8 * * 1',
   HTTP_PORT: '8080',
   WEB_PORT: '8081',
   LOG_LEVEL: 'info',
@@ -419,7 +422,22 @@ function parseMail(r: Reader): MailConfig {
     customerUrlTemplate: parseCustomerUrlTemplate(r),
     instructions: parseInstructions(r),
     cases: parseCaseFollowUp(r),
+    summary: parseSummary(r),
   };
+}
+
+function parseSummary(r: Reader): { pattern: string; timezone: string } | null {
+  const pattern = (r.string('SUMMARY_CRON', DEFAULTS.SUMMARY_CRON) ?? DEFAULTS.SUMMARY_CRON).trim();
+  if (pattern.toLowerCase() === 'off') return null;
+  const zone = r.string('SCAN_TIMEZONE', DEFAULTS.SCAN_TIMEZONE) ?? DEFAULTS.SCAN_TIMEZONE;
+  const timezone = isValidTimeZone(zone) ? zone : 'UTC';
+  try {
+    if (pattern.split(/\s+/).length < 5) throw new Error('too few fields');
+    CronExpressionParser.parse(pattern, { tz: timezone });
+  } catch (error) {
+    r.problems.push(`SUMMARY_CRON is not a valid cron expression or "off" (got "${pattern}": ${(error as Error).message})`);
+  }
+  return { pattern, timezone };
 }
 
 /** Longest reminder interval or escalation delay: a year. */

@@ -1,6 +1,7 @@
 import { testEmail } from '../domain/ops-alerts.js';
 import { CommandError, EXIT_FAILURE, EXIT_OK, runCommand } from './context.js';
 import { pendingWords } from './output.js';
+import { queueSummaryNow } from '../schedule/summary.js';
 import { COMMAND_SECTIONS } from './sections.js';
 
 export function alertsFlush(options: { json?: boolean }): Promise<number> {
@@ -16,6 +17,17 @@ export function alertsFlush(options: { json?: boolean }): Promise<number> {
       out(lines.join('\n'));
     }
     return report.alertsRetrying > 0 || report.alertsFailed > 0 ? EXIT_FAILURE : EXIT_OK;
+  }, { requireMigrated: true });
+}
+
+export function alertsSummary(options: { json?: boolean }): Promise<number> {
+  return runCommand(COMMAND_SECTIONS['alerts summary'], async ({ app, out, config }) => {
+    // The summary of the period since the previous one, now, then delivered like any email.
+    await queueSummaryNow(app.outbox, config.mail.summary?.timezone ?? config.rules.timeZone, new Date());
+    const report = await app.delivery.deliver({ force: true });
+    if (options.json) out(JSON.stringify(report));
+    else out(`summary queued; emails sent ${report.emailsSent}${report.errors.length ? `; not sent: ${report.errors.join('; ')}` : ''}`);
+    return report.emailsSent > 0 ? EXIT_OK : EXIT_FAILURE;
   }, { requireMigrated: true });
 }
 

@@ -26,6 +26,7 @@ export const COMMAND_SECTIONS = {
   // No Cyrexa settings: emails go out with customer ids alone.
   'alerts flush': ['database', 'mail', 'links'],
   'alerts test': ['mail'],
+  'alerts summary': ['database', 'mail', 'rules'],
 } as const satisfies Record<string, readonly Section[]>;
 
 export type CommandName = keyof typeof COMMAND_SECTIONS;

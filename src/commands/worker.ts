@@ -5,7 +5,8 @@ import { startCasePages } from '../web/server.js';
 import { WorkerRuntime } from '../runtime/worker-runtime.js';
 import { recoverLostQueues } from '../schedule/recovery.js';
 import { startQueueWorkers } from '../schedule/workers.js';
-import { isOverdue, missedTick } from '../domain/schedule.js';
+import { isOverdue, missedTick, tickSpacingMs } from '../domain/schedule.js';
+import { queueScheduledSummary } from '../schedule/summary.js';
 import { migrate, pendingMigrations } from '../store/migrations.js';
 import { CommandError, EXIT_OK, runCommand } from './context.js';
 
@@ -62,6 +63,12 @@ export function workerCommand(): Promise<number> {
           ),
         deliver: async () => {
           await app.delivery.deliver();
+        },
+        async queueSummary() {
+          if (!config.mail.summary) return false;
+          const tick = await queueScheduledSummary(app.outbox, config.mail.summary, new Date());
+          if (tick) log.info({ tick: tick.toISOString() }, 'summary email queued');
+          return tick !== null;
         },
         async followUpCases() {
           const queued = await app.outbox.queueFollowUps(new Date(), config.mail.cases);
@@ -130,6 +137,8 @@ export function workerCommand(): Promise<number> {
         queueCheckEveryMs: Math.min(10_000, config.scan.queueLockMs),
         // Every minute, or four times an interval when reminders or escalation come sooner.
         followUpEveryMs: followUpEveryMs(config.mail.cases),
+        // Every minute, or twice a tick for a schedule that ticks more often (seconds in tests).
+        summaryEveryMs: config.mail.summary ? Math.max(1_000, Math.min(60_000, tickSpacingMs({ kind: 'cron', ...config.mail.summary }, new Date()) / 2)) : 60_000,
         shutdownMs: 25_000,
       },
       log,

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isDatabaseUnavailable } from '../store/unavailable.js';
 import { chunks, groupByOwed, isDue, isFollowUp, recipientsOf, retryDelayMs, type RetryPolicy } from './plan.js';
 import { renderFollowUpEmail, type FollowUpCase } from '../domain/follow-up-email.js';
+import { parseSummaryFigures, renderSummaryEmail } from '../domain/summary-email.js';
 
 // Outbox delivery: claim → fan out to recipients (once per alert) → group by the recipients still
 // owed → render → send → record per recipient. A failing group never holds back another;
@@ -334,6 +335,10 @@ export class AlertDelivery {
     const first = alerts[0];
     if (first?.kind === 'ops') {
       return { from: this.options.from, to, subject: first.subject ?? 'kyc-monitor operations alert', text: `${first.body ?? ''}\n\n-- kyc-monitor\n` };
+    }
+    if (first?.kind === 'summary') {
+      const email = renderSummaryEmail(parseSummaryFigures(first.body ?? ''), this.now());
+      return { from: this.options.from, to, subject: email.subject, text: email.text, html: email.html };
     }
     const names = await this.customerNames(alerts, signal);
     if (first && isFollowUp(first.kind)) {

@@ -13,10 +13,11 @@ export interface Routing {
 
 /**
  * The recipients an alert is fanned out to: OPS_ALERT_TO for operations alerts, ESCALATE_TO for
- * escalations, else (document alerts, reminders) its purpose's route.
+ * escalations, ALERT_TO for the summary, else (document alerts, reminders) its purpose's route.
  */
 export function recipientsOf(alert: { kind: string; purpose: string | null }, routing: Routing): readonly string[] {
   if (alert.kind === 'ops') return routing.opsTo;
+  if (alert.kind === 'summary') return routing.to;
   if (alert.kind === 'escalation') return routing.escalateTo ?? [];
   return recipientsFor(alert.purpose ?? '', routing.routes, routing.to);
 }
@@ -35,14 +36,14 @@ export interface Group<A> {
 /**
  * Alerts of one kind still owed to the same set of recipients go out together (document alerts,
  * reminders, escalations: an email each); an operations alert is an email of its own. Groups
- * keep the alerts' order; alerts owed to no one are left out.
+ * keep the alerts' order; alerts owed to no one are left out. A summary is an email of its own too.
  */
 export function groupByOwed<A extends { id: bigint; kind: string; owed: readonly string[] }>(alerts: readonly A[]): Group<A>[] {
   const groups = new Map<string, Group<A>>();
   for (const alert of alerts) {
     if (alert.owed.length === 0) continue;
     const recipients = [...alert.owed].sort();
-    const key = alert.kind === 'ops' ? `ops:${alert.id}` : `${alert.kind}:${recipientsKey(recipients)}`;
+    const key = alert.kind === 'ops' || alert.kind === 'summary' ? `${alert.kind}:${alert.id}` : `${alert.kind}:${recipientsKey(recipients)}`;
     const group = groups.get(key) ?? { recipients, alerts: [] };
     group.alerts.push(alert);
     groups.set(key, group);

@@ -19,7 +19,7 @@ const MAX_LOOKBACK_MS = 8 * 366 * DAY;
 /** When scans run (SCAN_CRON and SCAN_TIMEZONE, or SCAN_EVERY_SECONDS). */
 export type ScanSchedule = { kind: 'cron'; pattern: string; timezone: string } | { kind: 'every'; seconds: number };
 
-type CronSchedule = Extract<ScanSchedule, { kind: 'cron' }>;
+export type CronSchedule = Extract<ScanSchedule, { kind: 'cron' }>;
 
 /**
  * The tick a catch-up scan is for: the last tick at or before `now`, when no scan started since
@@ -52,6 +52,14 @@ export function isOverdue(schedule: ScanSchedule, since: Date, now: Date): boole
   ticks.next();
   const second = ticks.next();
   return !second.done && second.value <= now.getTime();
+}
+
+/** The time between the schedule's next two ticks after `at` (how often to look whether one came); Infinity when it has fewer. */
+export function tickSpacingMs(schedule: CronSchedule, at: Date): number {
+  const ticks = chain(schedule, at.getTime());
+  const first = ticks.next();
+  const second = ticks.next();
+  return first.done || second.done ? Infinity : second.value - first.value;
 }
 
 /** The last tick in (after, atOrBefore], or null: searched in windows growing backwards from `atOrBefore`. */

@@ -13,6 +13,8 @@ import { cancelAlerts } from '../sql/cancel-alerts.js';
 import { holdOpenCases } from '../sql/hold-open-cases.js';
 import { queueEscalations } from '../sql/queue-escalations.js';
 import { queueReminders } from '../sql/queue-reminders.js';
+import { queueSummary } from '../sql/queue-summary.js';
+import { summaryDueSince } from '../sql/summary-due-since.js';
 
 // The alert outbox, delivery side: claim alerts with a lease, fan each out to its recipients once,
 // record what the SMTP server did per recipient, hand back what was not sent. Every statement
@@ -191,6 +193,16 @@ export class OutboxStore {
   /** Cancels claimed reminders or escalations whose case no longer wants them. */
   async cancel(token: string, alertIds: readonly bigint[], reason: string): Promise<number> {
     return this.db.withClient((c) => cancelAlerts(c, { token, alertIds, reason }));
+  }
+
+  /** Queues a summary email as of `now` (`today`: its date in SCAN_TIMEZONE); false when one with this key exists. */
+  async queueSummary(now: Date, today: string, dedupeKey: string): Promise<boolean> {
+    return this.db.withClient((c) => queueSummary(c, { now, today, dedupeKey }));
+  }
+
+  /** See `summaryDueSince` (src/sql/summary-due-since.ts). */
+  async summaryDueSince(): Promise<Date | null> {
+    return this.db.withClient((c) => summaryDueSince(c));
   }
 
   /** Hands claimed alerts back untouched. */

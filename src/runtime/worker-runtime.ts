@@ -25,6 +25,8 @@ export interface WorkerFunctions {
   deliver(): Promise<void>;
   /** Queues the case reminders and escalations that are due; returns whether it queued any. */
   followUpCases(): Promise<boolean>;
+  /** Queues the summary email when its schedule ticked; returns whether it queued one. */
+  queueSummary(): Promise<boolean>;
   /** Looks at whether scans stopped completing (log warning, metric). */
   checkOverdue(): Promise<void>;
   /** Serves HTTP (null when off). */
@@ -42,6 +44,8 @@ export interface WorkerTimings {
   queueCheckEveryMs: number;
   /** How often due reminders and escalations are looked for (SPEC §10: at least once a minute). */
   followUpEveryMs: number;
+  /** How often the summary's schedule is looked at. */
+  summaryEveryMs: number;
   /** Everything is stopped within this long of the stop signal (SPEC: 30 s). */
   shutdownMs: number;
 }
@@ -125,6 +129,9 @@ export class WorkerRuntime extends EventEmitter<{ error: [name: string, error: u
       repeat('overdue', this.timings.overdueEveryMs, () => this.fns.checkOverdue(), report),
       repeat('case follow-up', this.timings.followUpEveryMs, async () => {
         if (await this.fns.followUpCases()) this.deliverSoon();
+      }, report),
+      repeat('summary', this.timings.summaryEveryMs, async () => {
+        if (await this.fns.queueSummary()) this.deliverSoon();
       }, report),
       repeat('queues', this.timings.queueCheckEveryMs, async () => {
         if (await this.fns.repairQueues()) this.log.warn('Redis had lost the queues: schedule registered again');

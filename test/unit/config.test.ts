@@ -239,3 +239,14 @@ describe('expiry dates (EXPIRY_METADATA_NAMES)', () => {
     expect(problems({ ...base, EXPIRY_METADATA_NAMES: 'expiry,valid"until' }, ['rules'])).toEqual([`EXPIRY_METADATA_NAMES: "valid"until" is not a metadata name`]);
   });
 });
+
+describe('summary email (SUMMARY_CRON)', () => {
+  it('is weekly on Monday at 08:00 in SCAN_TIMEZONE by default, off with "off"', () => {
+    expect(parseConfig(base, ['mail']).mail.summary).toEqual({ pattern: '0 8 * * 1', timezone: 'UTC' });
+    expect(parseConfig({ ...base, SCAN_TIMEZONE: 'Europe/Berlin', SUMMARY_CRON: '0 18 * * 5' }, ['mail']).mail.summary).toEqual({ pattern: '0 18 * * 5', timezone: 'Europe/Berlin' });
+    expect(parseConfig({ ...base, SUMMARY_CRON: 'OFF' }, ['mail']).mail.summary).toBeNull();
+  });
+  it('names a bad pattern', () => {
+    expect(problems({ ...base, SUMMARY_CRON: 'weekly' }, ['mail'])[0]).toMatch(/^SUMMARY_CRON is not a valid cron expression or "off" \(got "weekly"/);
+  });
+});

@@ -6,7 +6,7 @@ import { StartupAborted, WorkerRuntime, type WorkerFunctions } from '../../src/r
 // own, started after the migrations and closed on shutdown before the health server and the
 // connections; a server still starting when the stop comes is closed, not left listening.
 
-const timings = { deliveryEveryMs: 60_000, catchUpEveryMs: 60_000, overdueEveryMs: 60_000, queueCheckEveryMs: 60_000, followUpEveryMs: 60_000, shutdownMs: 5_000 };
+const timings = { deliveryEveryMs: 60_000, catchUpEveryMs: 60_000, overdueEveryMs: 60_000, queueCheckEveryMs: 60_000, followUpEveryMs: 60_000, summaryEveryMs: 60_000, shutdownMs: 5_000 };
 
 function functions(steps: string[], over: Partial<WorkerFunctions> = {}): WorkerFunctions {
   const server = (name: string) => async () => {
@@ -22,6 +22,7 @@ function functions(steps: string[], over: Partial<WorkerFunctions> = {}): Worker
     startQueueWorkers: () => (steps.push('queue workers'), { close: async () => void steps.push('close queue workers') }),
     deliver: async () => undefined,
     followUpCases: async () => false,
+    queueSummary: async () => false,
     checkOverdue: async () => undefined,
     startHttp: server('http'),
     startWeb: server('web'),
