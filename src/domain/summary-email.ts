@@ -66,49 +66,52 @@ interface Section {
   rows: Array<[string, string]>;
 }
 
+/** `18,240`. */
+const n = (value: number) => value.toLocaleString('en-US');
+
 function sections(f: SummaryFigures): Section[] {
   const unresolved = f.unresolvedByPurpose.reduce((n, p) => n + p.underOneDay + p.oneToSevenDays + p.overSevenDays, 0);
   return [
     {
       title: 'Scans',
       rows: [
-        ['completed', String(f.scansCompleted)],
-        ['failed', String(f.scansFailed)],
-        ['interrupted', String(f.scansInterrupted)],
+        ['completed', n(f.scansCompleted)],
+        ['failed', n(f.scansFailed)],
+        ['interrupted', n(f.scansInterrupted)],
       ],
     },
     {
       title: 'Customers',
       rows: [
-        ['tracked', String(f.customersTracked)],
-        ['checked in the period', String(f.customersChecked)],
-        ['never checked successfully', String(f.customersNeverChecked)],
-        ['failing now', String(f.customersFailing)],
+        ['tracked', n(f.customersTracked)],
+        ['checked in the period', n(f.customersChecked)],
+        ['never checked successfully', n(f.customersNeverChecked)],
+        ['failing now', n(f.customersFailing)],
       ],
     },
     {
       title: 'Documents',
       rows: [
-        ['changes recorded', String(f.changes)],
-        ['alerts raised', String(f.alerts)],
-        ['expiring within 30 days', String(f.expiringWithin30Days)],
+        ['changes recorded', n(f.changes)],
+        ['alerts raised', n(f.alerts)],
+        ['expiring within 30 days', n(f.expiringWithin30Days)],
       ],
     },
     {
       title: 'Cases',
       rows: [
-        ['opened', String(f.casesOpened)],
-        ['acknowledged', String(f.casesAcknowledged)],
-        ['resolved', String(f.casesResolved)],
-        ['unresolved now', String(unresolved)],
-        ['awaiting acknowledgement', String(f.unacknowledged)],
+        ['opened', n(f.casesOpened)],
+        ['acknowledged', n(f.casesAcknowledged)],
+        ['resolved', n(f.casesResolved)],
+        ['unresolved now', n(unresolved)],
+        ['awaiting acknowledgement', n(f.unacknowledged)],
       ],
     },
     {
       title: 'Emails',
       rows: [
-        ['alerts pending', String(f.alertsPending)],
-        ['alerts failed', String(f.alertsFailed)],
+        ['alerts pending', n(f.alertsPending)],
+        ['alerts failed', n(f.alertsFailed)],
       ],
     },
   ];
