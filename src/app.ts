@@ -300,6 +300,7 @@ export class App {
         secrets: this.secrets,
         limit: pLimit(scan.checkConcurrency),
         observer: this.metrics,
+        drift: { alerts: this.opsAlerts, recorded: new Set<string>() },
         leaseMs: scan.leaseMs,
         onCustomerChecked: (checked) => {
           for (const listener of this.checkListeners) listener(checked);
@@ -332,7 +333,7 @@ export class App {
   get lifecycle(): ScanLifecycle {
     return this.once('lifecycle', () => {
       const scan = need(this.config.scan, 'scan');
-      const lifecycle = new ScanLifecycle({ db: this.db, checks: this.checks, ops: this.opsAlerts, log: this.log, leaseMs: scan.leaseMs, batchSize: BATCH_SIZE });
+      const lifecycle = new ScanLifecycle({ db: this.db, checks: this.checks, ops: this.opsAlerts, log: this.log, leaseMs: scan.leaseMs, batchSize: BATCH_SIZE, staleAfterMs: scan.staleAfterMs });
       lifecycle.on('ended', (summary) => this.metrics?.observeScan(summary.status));
       return lifecycle;
     });

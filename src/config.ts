@@ -44,6 +44,8 @@ export interface ScanConfig {
   leaseMs: number;
   /** BullMQ job lock: a dead worker's job goes to another replica this long after its last renewal. */
   queueLockMs: number;
+  /** STALE_AFTER_HOURS in ms (0: off). */
+  staleAfterMs: number;
 }
 export interface AlertRulesConfig {
   statuses: readonly string[];
@@ -147,6 +149,7 @@ const DEFAULTS = {
   ALERT_RETRY_MAX_SECONDS: '3600',
   REMIND_EVERY_HOURS: '24',
   SUMMARY_CRON: '0 8 * * 1',
+  STALE_AFTER_HOURS: '72',
   HTTP_PORT: '8080',
   WEB_PORT: '8081',
   LOG_LEVEL: 'info',
@@ -358,11 +361,12 @@ function parseScan(r: Reader): ScanConfig {
   const checkConcurrency = r.int('CHECK_CONCURRENCY', DEFAULTS.CHECK_CONCURRENCY, 1, 1000);
   const leaseMs = r.int('SCAN_LEASE_SECONDS', DEFAULTS.SCAN_LEASE_SECONDS, 1, 3600) * 1000;
   const queueLockMs = r.int('QUEUE_LOCK_SECONDS', DEFAULTS.QUEUE_LOCK_SECONDS, 1, 3600) * 1000;
+  const staleAfterMs = r.hours('STALE_AFTER_HOURS', DEFAULTS.STALE_AFTER_HOURS, MAX_FOLLOW_UP_HOURS);
   const every = r.string('SCAN_EVERY_SECONDS');
   const timezone = r.string('SCAN_TIMEZONE', DEFAULTS.SCAN_TIMEZONE) ?? DEFAULTS.SCAN_TIMEZONE;
   if (!isValidTimeZone(timezone)) r.problems.push(`SCAN_TIMEZONE is not a known IANA time zone (got "${timezone}")`);
   if (every !== undefined) {
-    return { checkConcurrency, leaseMs, queueLockMs, schedule: { kind: 'every', seconds: r.int('SCAN_EVERY_SECONDS', every, 1, 31 * 86_400) } };
+    return { checkConcurrency, leaseMs, queueLockMs, staleAfterMs, schedule: { kind: 'every', seconds: r.int('SCAN_EVERY_SECONDS', every, 1, 31 * 86_400) } };
   }
   const pattern = r.string('SCAN_CRON', DEFAULTS.SCAN_CRON) ?? DEFAULTS.SCAN_CRON;
   try {
@@ -371,7 +375,7 @@ function parseScan(r: Reader): ScanConfig {
   } catch (error) {
     r.problems.push(`SCAN_CRON is not a valid cron expression (got "${pattern}": ${(error as Error).message})`);
   }
-  return { checkConcurrency, leaseMs, queueLockMs, schedule: { kind: 'cron', pattern, timezone } };
+  return { checkConcurrency, leaseMs, queueLockMs, staleAfterMs, schedule: { kind: 'cron', pattern, timezone } };
 }
 
 function parseRules(r: Reader): AlertRulesConfig {

@@ -1,13 +1,16 @@
 import type pLimit from 'p-limit';
 import { isAlertStatus, raisesAlert, type AlertRules } from '../domain/alert-rules.js';
 import { readExpiry } from '../domain/expiry.js';
+import { undocumentedValues, type UndocumentedValue } from '../domain/drift.js';
+import { apiDrift } from '../domain/ops-alerts.js';
+import { recordUnknownValues, type UnknownValueRow } from '../sql/record-unknown-values.js';
 import { isKnownStatus } from '../domain/documents.js';
 import { diffDocuments } from '../domain/status-diff.js';
 import type { Logger } from '../logger.js';
 import type { Secrets } from '../secrets.js';
 import { loadCheckStates } from '../sql/load-check-states.js';
 import type { Database } from '../store/database.js';
-import { failureReason, isCredentialsRejected, type CheckObserver, type DocumentsSource } from './ports.js';
+import { failureReason, isCredentialsRejected, type CheckObserver, type DocumentsSource, type OnceAlerts } from './ports.js';
 import { toCustomerState, type CustomerState } from './stored-state.js';
 import { addCounts, writeWithFallback, type CheckResult, type Counts, type WriteTally } from './write-results.js';
 
@@ -28,6 +31,8 @@ export interface CheckDependencies {
   /** Bounds the checks in flight across every batch of this process (CHECK_CONCURRENCY). */
   limit: ReturnType<typeof pLimit>;
   observer?: CheckObserver;
+  /** Where API drift is reported (one operations alert per new field and value); none: not reported. */
+  drift?: { alerts: OnceAlerts; /** (field, value) pairs this process has recorded already. */ recorded: Set<string> };
   /** How long a write keeps the scan's lease. */
   leaseMs: number;
   maxDocumentsLoaded?: number;
@@ -95,10 +100,16 @@ export async function checkBatch(deps: CheckDependencies, batch: Batch, signal?:
     deps.observer?.observeCheck('skipped', tally.skipped);
   };
 
+  const undocumented = new Map<string, UnknownValueRow>();
   const checkOne = async (state: CustomerState): Promise<void> => {
     const result = await check(deps, state, batch.scanId, stopped, (error) => {
       rejected ??= error;
       stop.abort(error);
+    }, (values) => {
+      for (const v of values) {
+        const key = `${v.field}\u0000${v.value}`;
+        if (!deps.drift?.recorded.has(key) && !undocumented.has(key)) undocumented.set(key, { ...v, customerId: state.customerId });
+      }
     });
     if (result === null) {
       outcome.skipped++;
@@ -129,13 +140,29 @@ export async function checkBatch(deps: CheckDependencies, batch: Batch, signal?:
   // a second run would find again); a stopped batch is run again and skips what it wrote.
   await write(!stopped.aborted);
   await writing;
+  if (undocumented.size > 0 && deps.drift) await recordDrift(deps.db, deps.drift, [...undocumented.values()]);
   if (rejected) throw rejected;
   if (signal?.aborted) throw signal.reason;
   return outcome;
 }
 
+/** Records the undocumented values first seen here and queues one operations alert for each; remembers them in this process. */
+async function recordDrift(db: Database, drift: NonNullable<CheckDependencies['drift']>, values: UnknownValueRow[]): Promise<void> {
+  await db.withTransaction(async (c) => {
+    for (const v of await recordUnknownValues(c, values, new Date())) await drift.alerts.once(c, `drift:${v.field}:${v.value}`, apiDrift(v.field, v.value, v.customerId));
+  });
+  for (const v of values) drift.recorded.add(`${v.field}\u0000${v.value}`);
+}
+
 /** One customer: null when it is not to be checked now. */
-async function check(deps: CheckDependencies, state: CustomerState, scanId: string | null, signal: AbortSignal, onRejected: (error: Error) => void): Promise<CheckResult | null> {
+async function check(
+  deps: CheckDependencies,
+  state: CustomerState,
+  scanId: string | null,
+  signal: AbortSignal,
+  onRejected: (error: Error) => void,
+  onUndocumented: (values: readonly UndocumentedValue[]) => void,
+): Promise<CheckResult | null> {
   if (!state.active || (scanId !== null && state.lastScanId === scanId) || signal.aborted) return null;
   let documents;
   try {
@@ -159,6 +186,11 @@ async function check(deps: CheckDependencies, state: CustomerState, scanId: stri
     return { ...doc, expiresOn: expiry.expiresOn };
   });
   if (unreadable > 0) deps.observer?.observeUnreadableExpiry?.(unreadable);
+  const drift = undocumentedValues(documents);
+  if (drift.values.length > 0) {
+    for (const [field, count] of Object.entries(drift.occurrences)) if (count > 0) deps.observer?.observeUnknownValues?.(field, count);
+    onUndocumented(drift.values);
+  }
   const diff = diffDocuments(state.stored, read);
   if (!diff.snapshotChanged) return { kind: 'unchanged', customerId: state.customerId };
   return {

@@ -1,4 +1,6 @@
 import type { ApiDocument } from '../domain/documents.js';
+import type { OpsAlertText } from '../domain/ops-alerts.js';
+import type { SqlClient } from '../sql/client.js';
 
 // What checking needs from the outside world, owned here and implemented by adapters
 // (`src/cyrexa/` implements DocumentsSource).
@@ -29,4 +31,11 @@ export interface CheckObserver {
   observeCheck(outcome: 'unchanged' | 'changed' | 'failed' | 'skipped', count?: number): void;
   /** Metadata entries named as an expiry date whose value could not be read (SPEC §11). */
   observeUnreadableExpiry?(count: number): void;
+  /** Documents carrying a value outside the documented enumerations, by field (SPEC §12). */
+  observeUnknownValues?(field: string, count: number): void;
+}
+
+/** Queues an operations alert once per key (API drift: one per new field and value). */
+export interface OnceAlerts {
+  once(client: SqlClient, key: string, text: OpsAlertText): Promise<void>;
 }

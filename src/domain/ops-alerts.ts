@@ -19,6 +19,7 @@ export const INCIDENT = {
   scansFailing: 'scans-failing',
   scanIncomplete: 'scan-incomplete',
   tenantMismatch: 'tenant-mismatch',
+  staleCustomers: 'stale-customers',
 } as const;
 
 const REASON_WORDS: Record<string, string> = {
@@ -84,6 +85,30 @@ export function customersFailing(scanId: string, ids: readonly string[], count: 
     body:
       'Run `kyc-monitor track list --failing` for each last error; a customer unknown to Cyrexa (404) should be removed with `kyc-monitor track remove`.\n\n' +
       `The documents of these customers could not be checked in the last ${FAILURE_STREAK} scans (the latest: ${scanId}), so changes to them would go unnoticed:\n${listed}${more}\n`,
+  };
+}
+
+/** A value outside Cyrexa's documented enumerations, seen for the first time (SPEC §12). */
+export function apiDrift(field: string, value: string, customerId: string): OpsAlertText {
+  return {
+    subject: `kyc-monitor: Cyrexa sent an undocumented ${field}: ${JSON.stringify(value.slice(0, 60))}`,
+    body:
+      `Check whether ALERT_STATUSES (for a status) or the alert routing (ALERT_ROUTES, for a purpose) should know it; Cyrexa may have changed its API.\n\n` +
+      `The getDocuments answer for customer ${JSON.stringify(customerId)} had ${field} ${JSON.stringify(value)}, which is not among the values Cyrexa documents. ` +
+      'It was stored as sent and is reported once; kyc_monitor_unknown_values_total counts every document that carries such a value.\n',
+  };
+}
+
+/** Customers without a successful check for STALE_AFTER_HOURS (SPEC §12), in one alert: the first `ids`, and how many. */
+export function staleCustomers(ids: readonly string[], count: number, hours: number): OpsAlertText {
+  const listed = ids.map((id) => `  ${JSON.stringify(id)}`).join('\n');
+  const more = count > ids.length ? `\n  … and ${count - ids.length} more: kyc-monitor track list --failing` : '';
+  return {
+    subject: `kyc-monitor: ${count} customer(s) not checked successfully for ${hours} hours`,
+    body:
+      'Run `kyc-monitor track list --failing` for their last errors, and `kyc-monitor status` for the scans; a customer unknown to Cyrexa should be removed with `kyc-monitor track remove`.\n\n' +
+      `No check of these customers' documents has succeeded for more than ${hours} hours (STALE_AFTER_HOURS), so changes to them would go unnoticed:\n${listed}${more}\n\n` +
+      'This incident ends when every tracked customer has been checked successfully within that time; no other email is sent about it meanwhile.\n',
   };
 }
 

@@ -28,6 +28,7 @@ export class Metrics {
   private readonly scans: Counter<'outcome'>;
   private readonly checks: Counter<'outcome'>;
   private readonly unreadableExpiry: Counter;
+  private readonly unknownValues: Counter<'field'>;
   private readonly requests: Histogram<'status'>;
   private readonly overdue: Gauge;
   private source: MetricsSource | undefined;
@@ -40,6 +41,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'kyc_monitor_' });
     this.scans = new Counter({ name: 'kyc_monitor_scans_total', help: 'Scans finished by this process, by outcome', labelNames: ['outcome'], registers });
     this.checks = new Counter({ name: 'kyc_monitor_checks_total', help: 'Customer checks by outcome', labelNames: ['outcome'], registers });
+    this.unknownValues = new Counter({ name: 'kyc_monitor_unknown_values_total', help: 'Documents carrying a status, purpose or documentType outside the documented enumerations, by field', labelNames: ['field'], registers });
     this.unreadableExpiry = new Counter({ name: 'kyc_monitor_expiry_unreadable_total', help: 'Document metadata entries named as an expiry date whose value could not be read', registers });
     this.requests = new Histogram({
       name: 'kyc_monitor_cyrexa_request_duration_seconds',
@@ -91,6 +93,10 @@ export class Metrics {
 
   observeCheck(outcome: CheckOutcome, count = 1): void {
     if (count > 0) this.checks.inc({ outcome }, count);
+  }
+
+  observeUnknownValues(field: string, count: number): void {
+    if (count > 0) this.unknownValues.inc({ field }, count);
   }
 
   observeUnreadableExpiry(count: number): void {

@@ -14,6 +14,7 @@ import { insertScan } from '../sql/insert-scan.js';
 import { pageActiveCustomers } from '../sql/page-active-customers.js';
 import { renewScanLease } from '../sql/renew-scan-lease.js';
 import { saveEnumerationProgress } from '../sql/save-enumeration-progress.js';
+import { staleCustomers } from '../sql/stale-customers.js';
 import { toSummary, type ScanRow } from '../sql/scan-row.js';
 import type { Database, SqlClient } from '../store/database.js';
 import { checkBatch, type BatchOutcome, type CheckDependencies } from '../check/check-batch.js';
@@ -35,6 +36,8 @@ export interface LifecycleDependencies {
   /** A running scan nobody renewed for this long is abandoned (SCAN_LEASE_SECONDS). */
   leaseMs: number;
   batchSize: number;
+  /** STALE_AFTER_HOURS in ms (0: off): customers without a successful check this long are reported when a scan ends. */
+  staleAfterMs?: number;
 }
 
 export type StartResult =
@@ -50,6 +53,8 @@ export type StartResult =
  * that a batch run again after a crash is little work.
  */
 export const BATCH_SIZE = 200;
+/** Stale customers named in their operations alert; more are counted. */
+const MAX_STALE_LISTED = 1_000;
 
 /** Emits `ended` for every scan this process ended (metrics, a delivery pass). */
 export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] }> {
@@ -140,6 +145,7 @@ export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] 
         }
       }
       await this.tenantIncident(c, finished);
+      await this.staleIncident(c, new Date());
       return finished;
     });
     if (!ended) return null;
@@ -204,6 +210,15 @@ export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] 
     const summary = toSummary(ended);
     this.emit('ended', summary);
     return summary;
+  }
+
+  /** One incident listing every stale customer (SPEC §12), raised while there are any and ended when none is left. */
+  private async staleIncident(c: SqlClient, now: Date): Promise<void> {
+    const staleAfterMs = this.deps.staleAfterMs ?? 0;
+    if (staleAfterMs <= 0) return;
+    const stale = await staleCustomers(c, new Date(now.getTime() - staleAfterMs), MAX_STALE_LISTED);
+    if (stale.count > 0) await this.deps.ops.raise(c, ops.INCIDENT.staleCustomers, ops.staleCustomers(stale.ids, stale.count, Math.round((staleAfterMs / 3_600_000) * 100) / 100));
+    else await this.deps.ops.end(c, ops.INCIDENT.staleCustomers);
   }
 
   private async tenantIncident(c: SqlClient, row: ScanRow): Promise<void> {

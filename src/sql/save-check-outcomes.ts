@@ -32,6 +32,7 @@ export async function saveCheckOutcomes(client: SqlClient, scanId: string | null
     `UPDATE tracked_customers AS t
      SET last_checked_at = $1,
          last_outcome = w.outcome,
+         last_ok_at = CASE WHEN w.outcome = 'ok' THEN $1 ELSE t.last_ok_at END,
          last_error = w.error,
          last_failure_reason = w.reason,
          consecutive_failures = CASE WHEN w.outcome = 'failed' THEN t.consecutive_failures + 1 ELSE 0 END,

@@ -160,6 +160,12 @@ describe('checking a batch', () => {
     expect(unreadable).toEqual([2]);
     const stored = await t.db.$queryRaw<Array<{ name: string; expires_on: string | null }>>`SELECT name, expires_on::text FROM document_snapshots ORDER BY position`;
     expect(stored).toEqual([{ name: 'passport', expires_on: '2027-03-31' }, { name: 'id', expires_on: null }]);
+    // Drift: counted per document and field; without a reporter nothing is queued.
+    const unknown: Array<[string, number]> = [];
+    sandbox.setDocuments('x1', [{ ...doc('archived'), purpose: 'AML' }, { ...doc('archived', 'id') }]);
+    await checkBatch(deps({ observer: { observeCheck: () => undefined, observeUnknownValues: (field: string, n: number) => void unknown.push([field, n]) } }), { scanId: null, batchNo: 0, customerIds: ['x1'] });
+    expect(unknown.sort()).toEqual([['purpose', 1], ['status', 2]]);
+    expect(await t.db.alert.count({ where: { kind: 'ops' } })).toBe(0);
   });
 
   it('a failed fetch writes nothing but the outcome and its error', async () => {

@@ -144,6 +144,7 @@ describe('migrations', () => {
         'silences.silences_period_check',
         'silences.silences_removed_check',
         'tracked_customers.tracked_customers_last_outcome_check',
+        'unknown_values.unknown_values_field_check',
       ]);
       // The timeline's append-only guard (a PL/pgSQL function: its body's `;` reach Postgres whole).
       expect(b.triggers).toEqual([]);

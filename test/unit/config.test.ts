@@ -24,7 +24,7 @@ describe('parseConfig', () => {
     expect(config.database.url).toBe('postgresql://postgres@127.0.0.1:5432/kyc_monitor');
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: 'kyc-monitor' });
     expect(config.cyrexa).toMatchObject({ baseUrl: 'https://gateway.cyrexa.com/customer/1.0.0', timeoutMs: 10_000, maxRps: 10, tokenHeader: undefined });
-    expect(config.scan).toEqual({ checkConcurrency: 20, leaseMs: 30_000, queueLockMs: 20_000, schedule: { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } });
+    expect(config.scan).toEqual({ checkConcurrency: 20, leaseMs: 30_000, queueLockMs: 20_000, staleAfterMs: 72 * 3_600_000, schedule: { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } });
     expect(config.rules).toEqual({ statuses: ['expired', 'declined'], onBaseline: true, expiryNames: ['expiry', 'expirydate', 'expirationdate', 'expiration', 'expires', 'expireson', 'validuntil', 'validto', 'dateofexpiry'], timeZone: 'UTC' });
     expect(config.mail).toMatchObject({ smtp: { url: 'smtp://127.0.0.1:1025', requireTls: false }, from: 'kyc-monitor@localhost', to: ['compliance@example.com'], opsTo: ['compliance@example.com'], batchSeconds: 60 });
     expect(config.http.port).toBe(8080);
