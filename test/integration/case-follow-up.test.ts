@@ -123,7 +123,7 @@ describe('reminders', () => {
     expect(first.size).toBe(200);
     expect([...first.values()].every((n) => n === 1)).toBe(true);
     expect(smtp.messages.every((m) => m.envelope.to.join() === 'compliance@example.com')).toBe(true);
-    expect(String(smtp.messages[0]?.parsed.subject)).toMatch(/^KYC reminder: \d+ open cases awaiting acknowledgement$/);
+    expect(String(smtp.messages[0]?.parsed.subject)).toMatch(/^KYC reminder: \d+ open cases? awaiting acknowledgement$/);
 
     // Within the interval: nothing more. A day later: one more each.
     await round(new Date(Date.now() + 23 * HOUR));

@@ -48,7 +48,7 @@ describe('CyrexaClient', () => {
   it('sends the three required headers and reads the documents', async () => {
     sandbox.setDocuments('cust-a', docs);
     const documents = await client().getDocuments('cust-a');
-    expect(documents).toEqual([{ purpose: 'KYC', name: 'p', documentType: 'Passport', location: '/p.pdf', verificationResponse: 'ok', status: 'verified' }]);
+    expect(documents).toEqual([{ purpose: 'KYC', name: 'p', documentType: 'Passport', location: '/p.pdf', verificationResponse: 'ok', status: 'verified', metadata: [] }]);
     await expect(client({ tenantId: 'other' }).getDocuments('cust-a')).rejects.toBeInstanceOf(CredentialsRejectedError);
   });
 
@@ -76,7 +76,7 @@ describe('CyrexaClient', () => {
 
   it('accepts unknown statuses and missing optional fields', async () => {
     sandbox.setDocuments('cust-b', [{ status: 'suspended' }]);
-    expect(await client().getDocuments('cust-b')).toEqual([{ purpose: '', name: '', documentType: '', location: null, verificationResponse: null, status: 'suspended' }]);
+    expect(await client().getDocuments('cust-b')).toEqual([{ purpose: '', name: '', documentType: '', location: null, verificationResponse: null, status: 'suspended', metadata: [] }]);
   });
 
   it('retries 503 and succeeds', async () => {
@@ -241,11 +241,20 @@ describe('text Postgres cannot store', () => {
   it('arrives as U+FFFD: NUL (valid JSON) and lone surrogates, in every text field', async () => {
     const raw = await rawServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"tenantId":"tenant-1","documents":[{"purpose":"K\\u0000YC","name":"a\\u0000b","documentType":"\\ud800x","location":"/\\u0000","verificationResponse":"ok\\udc00","status":"verified\\u0000"}]}');
+      res.end('{"tenantId":"tenant-1","documents":[{"purpose":"K\\u0000YC","name":"a\\u0000b","documentType":"\\ud800x","location":"/\\u0000","verificationResponse":"ok\\udc00","status":"verified\\u0000","metadata":[{"name":"exp\\u0000iry","type":"String","value":"2027-01-01\\u0000"},{"name":1,"value":"x"},"junk"]}]}');
     });
     try {
       expect(await client({ baseUrl: raw.url }).getDocuments('nul')).toEqual([
-        { purpose: 'K\uFFFDYC', name: 'a\uFFFDb', documentType: '\uFFFDx', location: '/\uFFFD', verificationResponse: 'ok\uFFFD', status: 'verified\uFFFD' },
+        {
+          purpose: 'K\uFFFDYC',
+          name: 'a\uFFFDb',
+          documentType: '\uFFFDx',
+          location: '/\uFFFD',
+          verificationResponse: 'ok\uFFFD',
+          status: 'verified\uFFFD',
+          // Metadata entries with text name and value, storable; the others left out.
+          metadata: [{ name: 'exp\uFFFDiry', type: 'String', value: '2027-01-01\uFFFD' }],
+        },
       ]);
     } finally {
       raw.server.close();
