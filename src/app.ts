@@ -295,7 +295,7 @@ export class App {
         db: this.db,
         source: this.cyrexa,
         rules: { statuses: rules.statuses, onBaseline: rules.onBaseline },
-        expiry: { names: new Set(rules.expiryNames), timeZone: rules.timeZone },
+        expiry: { names: new Set(rules.expiryNames), timeZone: rules.timeZone, warningDays: rules.warningDays },
         log: this.log,
         secrets: this.secrets,
         limit: pLimit(scan.checkConcurrency),

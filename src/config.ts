@@ -1,4 +1,5 @@
 import { DEFAULT_EXPIRY_METADATA_NAMES, metadataKey } from './domain/expiry.js';
+import { NO_WARNINGS, parseWarningDays, type WarningDays } from './domain/expiry-warnings.js';
 import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { addressProblem, isValidPurposeKey, parseRecipients, type AlertRoutes } from './domain/recipients.js';
@@ -54,6 +55,8 @@ export interface AlertRulesConfig {
   expiryNames: readonly string[];
   /** SCAN_TIMEZONE: the calendar of expiry dates. */
   timeZone: string;
+  /** EXPIRY_WARNING_DAYS. */
+  warningDays: WarningDays;
 }
 export interface MailConfig {
   smtp: SmtpSettings;
@@ -150,6 +153,7 @@ const DEFAULTS = {
   REMIND_EVERY_HOURS: '24',
   SUMMARY_CRON: '0 8 * * 1',
   STALE_AFTER_HOURS: '72',
+  EXPIRY_WARNING_DAYS: '30,7',
   HTTP_PORT: '8080',
   WEB_PORT: '8081',
   LOG_LEVEL: 'info',
@@ -390,7 +394,15 @@ function parseRules(r: Reader): AlertRulesConfig {
   if (expiryNames.length === 0) r.problems.push('EXPIRY_METADATA_NAMES must list at least one metadata name (the default reads expiry, expirydate, validuntil …)');
   for (const name of expiryNames) if (name.length > 64 || !/^[\p{L}\p{N}.:/]+$/u.test(name)) r.problems.push(`EXPIRY_METADATA_NAMES: "${name}" is not a metadata name`);
   const timeZone = r.string('SCAN_TIMEZONE', DEFAULTS.SCAN_TIMEZONE) ?? DEFAULTS.SCAN_TIMEZONE;
-  return { statuses, onBaseline: r.bool('ALERT_ON_BASELINE', DEFAULTS.ALERT_ON_BASELINE), expiryNames, timeZone: isValidTimeZone(timeZone) ? timeZone : 'UTC' };
+  const warnings = parseWarningDays(r.string('EXPIRY_WARNING_DAYS', DEFAULTS.EXPIRY_WARNING_DAYS) ?? '');
+  if (!warnings.ok) r.problems.push(`EXPIRY_WARNING_DAYS: ${warnings.error} (e.g. 30,7 or KYB=90,30;KYC=30,7;*=30,7; empty or 0 for none)`);
+  return {
+    statuses,
+    onBaseline: r.bool('ALERT_ON_BASELINE', DEFAULTS.ALERT_ON_BASELINE),
+    expiryNames,
+    timeZone: isValidTimeZone(timeZone) ? timeZone : 'UTC',
+    warningDays: warnings.ok ? warnings.value : NO_WARNINGS,
+  };
 }
 
 function parseMail(r: Reader): MailConfig {

@@ -1,6 +1,8 @@
 import type pLimit from 'p-limit';
 import { isAlertStatus, raisesAlert, type AlertRules } from '../domain/alert-rules.js';
-import { readExpiry } from '../domain/expiry.js';
+import { dayIn, readExpiry } from '../domain/expiry.js';
+import { daysUntil, thresholdsFor, warningThreshold, type WarningDays } from '../domain/expiry-warnings.js';
+import type { SnapshotDocument } from '../domain/documents.js';
 import { undocumentedValues, type UndocumentedValue } from '../domain/drift.js';
 import { apiDrift } from '../domain/ops-alerts.js';
 import { recordUnknownValues, type UnknownValueRow } from '../sql/record-unknown-values.js';
@@ -25,7 +27,7 @@ export interface CheckDependencies {
   source: DocumentsSource;
   rules: AlertRules;
   /** Where expiry dates are read from (EXPIRY_METADATA_NAMES, as metadataKey gives them) and the calendar they are days of (SCAN_TIMEZONE). */
-  expiry: { names: ReadonlySet<string>; timeZone: string };
+  expiry: { names: ReadonlySet<string>; timeZone: string; /** EXPIRY_WARNING_DAYS (SPEC §11); none: no warnings. */ warningDays?: WarningDays };
   log: Logger;
   secrets: Secrets;
   /** Bounds the checks in flight across every batch of this process (CHECK_CONCURRENCY). */
@@ -37,6 +39,8 @@ export interface CheckDependencies {
   leaseMs: number;
   maxDocumentsLoaded?: number;
   maxDocumentsPerWrite?: number;
+  /** The clock whose day expiry warnings count from (tests move it). */
+  clock?: () => Date;
   /** Told of each customer as its check ends, before it is written (the `scan` command's progress bar). */
   onCustomerChecked?: (checked: CustomerChecked) => void;
 }
@@ -101,6 +105,8 @@ export async function checkBatch(deps: CheckDependencies, batch: Batch, signal?:
   };
 
   const undocumented = new Map<string, UnknownValueRow>();
+  // Expiry dates are calendar days in SCAN_TIMEZONE: which one today is, once for the batch.
+  const today = dayIn(deps.clock?.() ?? new Date(), deps.expiry.timeZone);
   const checkOne = async (state: CustomerState): Promise<void> => {
     const result = await check(deps, state, batch.scanId, stopped, (error) => {
       rejected ??= error;
@@ -110,7 +116,7 @@ export async function checkBatch(deps: CheckDependencies, batch: Batch, signal?:
         const key = `${v.field}\u0000${v.value}`;
         if (!deps.drift?.recorded.has(key) && !undocumented.has(key)) undocumented.set(key, { ...v, customerId: state.customerId });
       }
-    });
+    }, today);
     if (result === null) {
       outcome.skipped++;
       deps.observer?.observeCheck('skipped');
@@ -162,6 +168,7 @@ async function check(
   signal: AbortSignal,
   onRejected: (error: Error) => void,
   onUndocumented: (values: readonly UndocumentedValue[]) => void,
+  today: string,
 ): Promise<CheckResult | null> {
   if (!state.active || (scanId !== null && state.lastScanId === scanId) || signal.aborted) return null;
   let documents;
@@ -192,13 +199,37 @@ async function check(
     onUndocumented(drift.values);
   }
   const diff = diffDocuments(state.stored, read);
-  if (!diff.snapshotChanged) return { kind: 'unchanged', customerId: state.customerId };
+  const warned = expiryWarnings(deps, diff.next, today);
+  if (!diff.snapshotChanged && warned === null) return { kind: 'unchanged', customerId: state.customerId };
   return {
     kind: 'changed',
     customerId: state.customerId,
     expectedVersion: state.snapshotVersion,
     baseline: state.stored === null,
-    diff,
+    // A warning due marks its document (the snapshot is written even when nothing else changed).
+    diff: warned === null ? diff : { ...diff, next: warned.next, snapshotChanged: true },
     alerting: diff.changes.map((change) => raisesAlert(change, deps.rules)),
+    warnings: warned?.warnings ?? [],
   };
+}
+
+/**
+ * The expiry warnings due for a customer's documents as the check leaves them (SPEC §11): for a
+ * document outside ALERT_STATUSES whose expiry date is within a threshold, the smallest crossed
+ * and not yet warned for that date. Null when none is due (the common case: nothing allocated).
+ */
+function expiryWarnings(deps: CheckDependencies, documents: readonly SnapshotDocument[], today: string): { next: SnapshotDocument[]; warnings: SnapshotDocument[] } | null {
+  const days = deps.expiry.warningDays;
+  if (!days) return null;
+  let next: SnapshotDocument[] | null = null;
+  const warnings: SnapshotDocument[] = [];
+  documents.forEach((doc, i) => {
+    if (doc.expiresOn === null || isAlertStatus(doc.status, deps.rules)) return;
+    const threshold = warningThreshold(daysUntil(today, doc.expiresOn), thresholdsFor(doc.purpose, days), doc.warnedDays ?? null);
+    if (threshold === null) return;
+    next ??= [...documents];
+    next[i] = { ...doc, warnedDays: threshold };
+    warnings.push(next[i]);
+  });
+  return next === null ? null : { next, warnings };
 }

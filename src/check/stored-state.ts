@@ -14,16 +14,16 @@ export interface CustomerState {
   stored: StoredState | null;
 }
 
-type StoredTuple = [string, string, string, string, string, string | null, number, boolean, string | null];
+type StoredTuple = [string, string, string, string, string, string | null, number, boolean, string | null, number | null];
 
 export function toCustomerState(row: CheckStateRow): CustomerState {
   let stored: StoredState | null = null;
   if (row.baseline_at !== null) {
     const documents: SnapshotDocument[] = [];
     const removed: RemovedDocument[] = [];
-    for (const [purpose, documentType, name, locationKey, status, verificationResponse, position, isRemoved, expiresOn] of row.documents === null ? [] : (JSON.parse(row.documents) as StoredTuple[])) {
+    for (const [purpose, documentType, name, locationKey, status, verificationResponse, position, isRemoved, expiresOn, warnedDays] of row.documents === null ? [] : (JSON.parse(row.documents) as StoredTuple[])) {
       if (isRemoved) removed.push({ purpose, documentType, name, locationKey, status });
-      else documents.push({ purpose, documentType, name, locationKey, status, verificationResponse, position, expiresOn: expiresOn ?? null });
+      else documents.push({ purpose, documentType, name, locationKey, status, verificationResponse, position, expiresOn: expiresOn ?? null, warnedDays: warnedDays ?? null });
     }
     stored = { documents, removed, emptyPending: row.empty_pending };
   }

@@ -4,6 +4,8 @@ import { insertEventsAndAlerts, type EventRow } from '../sql/insert-events-and-a
 import { recordBatchProgress, type BatchProgress } from '../sql/record-batch-progress.js';
 import { replaceSnapshots, type SnapshotRow } from '../sql/replace-snapshots.js';
 import { resolveCheckedCases, type LiveDocumentRow } from '../sql/resolve-checked-cases.js';
+import { insertExpiryWarnings } from '../sql/insert-expiry-warnings.js';
+import type { SnapshotDocument } from '../domain/documents.js';
 import { saveCheckOutcomes, type CheckOutcomeRow } from '../sql/save-check-outcomes.js';
 import { FAILURE_STREAK } from '../domain/scan.js';
 
@@ -23,6 +25,8 @@ export type CheckResult =
       diff: DiffResult;
       /** Per change of `diff.changes`: whether it raises an alert. */
       alerting: readonly boolean[];
+      /** Documents of `diff.next` an expiry warning is due for (SPEC §11), marked with its threshold. */
+      warnings?: readonly SnapshotDocument[];
     }
   | { kind: 'failed'; customerId: string; error: string; reason: string };
 
@@ -106,6 +110,7 @@ export async function writeResults(client: SqlClient, target: WriteTarget, at: D
   }
   await replaceSnapshots(client, changed.map((r) => r.customerId), at, snapshots);
   await insertEventsAndAlerts(client, target.scanId, at, events);
+  await insertExpiryWarnings(client, target.scanId, at, changed.flatMap((r) => (r.warnings ?? []).map((d) => ({ customerId: r.customerId, ...d }))));
   // Only where something changed: an unchanged customer's cases stay as they are.
   await resolveCheckedCases(client, changed.filter((r) => r.diff.changes.length > 0).map((r) => r.customerId), at, live);
 

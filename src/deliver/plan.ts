@@ -43,7 +43,9 @@ export function groupByOwed<A extends { id: bigint; kind: string; owed: readonly
   for (const alert of alerts) {
     if (alert.owed.length === 0) continue;
     const recipients = [...alert.owed].sort();
-    const key = alert.kind === 'ops' || alert.kind === 'summary' ? `${alert.kind}:${alert.id}` : `${alert.kind}:${recipientsKey(recipients)}`;
+    // Expiry warnings go out in the document alert emails, under their own heading.
+    const kind = alert.kind === 'expiring' ? 'document' : alert.kind;
+    const key = kind === 'ops' || kind === 'summary' ? `${kind}:${alert.id}` : `${kind}:${recipientsKey(recipients)}`;
     const group = groups.get(key) ?? { recipients, alerts: [] };
     group.alerts.push(alert);
     groups.set(key, group);

@@ -17,6 +17,8 @@ export interface AlertFacts {
   /** Raised at the customer's first check: the document was in this status before monitoring began. */
   baseline: boolean;
   detectedAt: Date;
+  /** The document's expiry date (`YYYY-MM-DD`), when its metadata gives one. */
+  expiresOn?: string | null;
 }
 
 /** One line: no line breaks or control characters from the API. */
@@ -30,7 +32,9 @@ function bounded(value: string, max: number): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-const STATUS_WORDS: Record<string, string> = { underverification: 'under verification' };
+/** The status of an expiry warning (SPEC §11: `new_status` in the CSV). */
+export const EXPIRING = 'expiring';
+const STATUS_WORDS: Record<string, string> = { underverification: 'under verification', [EXPIRING]: 'expiring soon' };
 
 /** A status as people read it: trimmed, lower case, one line, in words (the CSV keeps the raw value). */
 export function statusWords(status: string): string {
@@ -40,8 +44,9 @@ export function statusWords(status: string): string {
 
 const SEVERITY = ['declined', 'expired'];
 
-/** Declined first, then expired, then any other alerting status (alphabetically). */
+/** Declined first, then expired, then any other alerting status (alphabetically), expiry warnings last. */
 function severityRank(status: string): number {
+  if (statusKey(oneLine(status)) === EXPIRING) return SEVERITY.length + 1;
   const rank = SEVERITY.indexOf(statusWords(status));
   return rank === -1 ? SEVERITY.length : rank;
 }
@@ -118,14 +123,19 @@ export function documentTypeWords(documentType: string): string {
  * stress the status): "Changed from verified to |expired|", "Already |expired| when first
  * checked", "New document, |expired|".
  */
-export function whatHappened(alert: Pick<AlertFacts, 'previousStatus' | 'newStatus' | 'baseline'>): [before: string, status: string, after: string] {
+export function whatHappened(alert: Pick<AlertFacts, 'previousStatus' | 'newStatus' | 'baseline' | 'expiresOn' | 'detectedAt'>): [before: string, status: string, after: string] {
+  if (statusKey(oneLine(alert.newStatus)) === EXPIRING && alert.expiresOn) {
+    const left = Math.round((Date.parse(`${alert.expiresOn}T00:00:00Z`) - Date.parse(`${alert.detectedAt.toISOString().slice(0, 10)}T00:00:00Z`)) / 86_400_000);
+    const when = left > 1 ? `in ${left} days` : left === 1 ? 'tomorrow' : left === 0 ? 'today' : `${-left} day(s) ago`;
+    return ['Expires on ', alert.expiresOn, ` (${when})${alert.previousStatus ? `, ${statusWords(alert.previousStatus)} now` : ''}`];
+  }
   const status = statusWords(alert.newStatus);
   if (alert.previousStatus !== null) return [`Changed from ${statusWords(alert.previousStatus)} to `, status, ''];
   if (alert.baseline) return ['Already ', status, ' when first checked'];
   return ['New document, ', status, ''];
 }
 
-export function whatHappenedText(alert: Pick<AlertFacts, 'previousStatus' | 'newStatus' | 'baseline'>): string {
+export function whatHappenedText(alert: Pick<AlertFacts, 'previousStatus' | 'newStatus' | 'baseline' | 'expiresOn' | 'detectedAt'>): string {
   return whatHappened(alert).join('');
 }
 

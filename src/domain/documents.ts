@@ -32,6 +32,8 @@ export interface SnapshotDocument {
   position: number;
   /** `YYYY-MM-DD`, or null when its metadata gives none. */
   expiresOn: string | null;
+  /** The smallest threshold (days) an expiry warning went out for, for this expiry date (SPEC §11). */
+  warnedDays?: number | null;
 }
 
 /**

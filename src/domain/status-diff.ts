@@ -140,6 +140,8 @@ function diffChanged(previous: StoredState, response: readonly ApiDocument[]): D
       changes.push(change('removed', before, before.status, null, false));
       gone.push(before);
     } else if (before !== null && after !== null) {
+      // Warnings already sent hold for the same expiry date; a new date re-arms them.
+      if (before.expiresOn === after.expiresOn) after.warnedDays = before.warnedDays ?? null;
       if (!sameStatus(before.status, after.status)) changes.push(change('status_changed', after, before.status, after.status, false));
       else if (before.status !== after.status || before.verificationResponse !== after.verificationResponse || before.locationKey !== after.locationKey || before.expiresOn !== after.expiresOn) {
         detailChanged = true;

@@ -15,7 +15,7 @@ export interface CheckStateRow {
   last_scan_id: string | null;
   empty_pending: boolean;
   loaded: boolean;
-  /** JSON array of [purpose, documentType, name, locationKey, status, verificationResponse, position, removed, expiresOn]. */
+  /** JSON array of [purpose, documentType, name, locationKey, status, verificationResponse, position, removed, expiresOn, warnedDays]. */
   documents: string | null;
 }
 
@@ -37,7 +37,7 @@ export async function loadCheckStates(client: SqlClient, scanId: string | null, 
        SELECT c.*, (c.before = 0 OR c.before + c.document_count <= $3) AS loaded FROM c
      )
      SELECT l.customer_id, l.active, l.baseline_at, l.snapshot_version, l.last_scan_id, l.empty_pending, l.loaded,
-            (SELECT json_agg(json_build_array(s.purpose, s.document_type, s.name, s.location_key, s.status, s.verification_response, s.position, s.removed_at IS NOT NULL, s.expires_on)
+            (SELECT json_agg(json_build_array(s.purpose, s.document_type, s.name, s.location_key, s.status, s.verification_response, s.position, s.removed_at IS NOT NULL, s.expires_on, s.warned_days)
                              ORDER BY s.removed_at NULLS FIRST, s.position)::text
              FROM document_snapshots s WHERE l.loaded AND s.customer_id = l.customer_id) AS documents,
             ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM scans s WHERE s.id = $1::uuid AND s.status = 'running')) AS scan_running

@@ -55,3 +55,28 @@ describe('expiry dates', () => {
     expect(c?.expiresOn).toBe('2032-03-31');
   });
 });
+
+describe('expiry warnings in the alert emails', () => {
+  it('go out under "Expiring soon", counted apart in the subject, new_status expiring in the CSV; once', async () => {
+    await f.trackIds(['w-1', 'w-2']);
+    const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    f.sandbox.setDocuments('w-1', [passport('verified', [{ name: 'Expiry Date', type: 'String', value: soon }])]);
+    f.sandbox.setDocuments('w-2', [passport('expired', [{ name: 'Expiry Date', type: 'String', value: '2026-01-31' }])]);
+    const sent = f.smtp.messages.length;
+    await f.scanSummary();
+    const emails = f.smtp.messages.slice(sent);
+    expect(emails).toHaveLength(1);
+    const email = emails[0];
+    expect(email?.parsed.subject).toBe('KYC alert: 1 expired, 1 expiring soon — 2 customers');
+    expect(email?.parsed.text).toContain('EXPIRING SOON (1)');
+    expect(email?.parsed.text).toMatch(new RegExp(`What happened: Expires on ${soon} \\(in (9|10) days\\), verified now`));
+    expect(email?.parsed.html).toContain('Expiring soon (1)');
+    expect(csvRows(email!).map((r) => [r.customer_id, r.previous_status, r.new_status, r.expires_on, r.case_id === '' ? '' : 'case'])).toEqual([
+      ['w-2', '', 'expired', '2026-01-31', 'case'],
+      ['w-1', 'verified', 'expiring', soon, ''],
+    ]);
+    // Seen again: warned already for this date and threshold.
+    await f.scanSummary();
+    expect(f.smtp.messages.length).toBe(sent + 1);
+  });
+});

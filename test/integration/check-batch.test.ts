@@ -234,3 +234,52 @@ describe('paging the tracked customers', () => {
     expect([...seen].sort()).toEqual(seen);
   });
 });
+
+describe('expiry warnings (SPEC §11)', () => {
+  const DAY = 86_400_000;
+  const start = Date.parse('2026-12-01T10:00:00Z');
+  const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const expiring = (status: string, expiresOn: string, name = 'passport') => ({ ...doc(status, name), metadata: [{ name: 'expiryDate', type: 'String', value: expiresOn }] });
+  const warnings = async (customerId: string) =>
+    (await t.db.alert.findMany({ where: { customerId, kind: 'expiring' }, orderBy: { id: 'asc' } })).map((a) => [a.documentName, a.subject, a.previousStatus, a.newStatus, a.expiresOn?.toISOString().slice(0, 10)]);
+  const at = (days: number) => deps({ expiry: { names: new Set(DEFAULT_EXPIRY_METADATA_NAMES), timeZone: 'UTC', warningDays: { fallback: [30, 7], byPurpose: new Map([['KYB', [90]]]) } }, clock: () => new Date(start + days * DAY) });
+
+  it('warns at 30 and then at 7 days, once each; a renewal re-arms; first seen 5 days before: one 7-day warning', async () => {
+    await customers.add(['w1', 'w2']);
+    const expiry = dayOf(start + 20 * DAY);
+    sandbox.setDocuments('w1', [expiring('verified', expiry), expiring('expired', expiry, 'old-id')]);
+    sandbox.setDocuments('w2', [expiring('verified', dayOf(start + 5 * DAY))]);
+    const batch = { scanId: null, batchNo: 0, customerIds: ['w1', 'w2'] };
+    expect(await checkBatch(at(0), batch)).toMatchObject({ checked: 2 });
+    expect(await warnings('w1')).toEqual([['passport', '30', 'verified', 'expiring', expiry]]);
+    expect(await warnings('w2')).toEqual([['passport', '7', 'verified', 'expiring', dayOf(start + 5 * DAY)]]);
+    // Days pass: nothing until 7 days are left, then the 7-day warning, then nothing.
+    for (const day of [1, 10, 12]) await checkBatch(at(day), batch);
+    expect(await warnings('w1')).toHaveLength(1);
+    await checkBatch(at(13), batch);
+    await checkBatch(at(14), batch);
+    await checkBatch(at(25), batch);
+    expect((await warnings('w1')).map((w) => w[1])).toEqual(['30', '7']);
+    expect(await warnings('w2')).toHaveLength(1);
+    // Renewed: a new expiry date, a year ahead; warned again at 30 days before it.
+    const renewed = dayOf(start + 380 * DAY);
+    sandbox.setDocuments('w1', [expiring('verified', renewed), expiring('expired', expiry, 'old-id')]);
+    await checkBatch(at(26), batch);
+    expect(await warnings('w1')).toHaveLength(2);
+    await checkBatch(at(350), batch);
+    expect((await warnings('w1')).map((w) => [w[1], w[4]])).toEqual([['30', expiry], ['7', expiry], ['30', renewed]]);
+    // No case, no event for a warning; the expired document raised none.
+    expect(await t.db.case.count({ where: { customerId: 'w1' } })).toBe(1);
+    expect(await t.db.documentEvent.count({ where: { customerId: 'w1', name: 'passport' } })).toBe(1);
+  });
+
+  it('thresholds per purpose; a document in an alert status is not warned about; none when off', async () => {
+    await customers.add(['w3', 'w4']);
+    sandbox.setDocuments('w3', [{ ...expiring('verified', dayOf(start + 60 * DAY)), purpose: 'KYB' }, expiring('declined', dayOf(start + 3 * DAY), 'selfie')]);
+    sandbox.setDocuments('w4', [expiring('verified', dayOf(start + 3 * DAY))]);
+    await checkBatch(at(0), { scanId: null, batchNo: 0, customerIds: ['w3'] });
+    expect((await warnings('w3')).map((w) => [w[0], w[1]])).toEqual([['passport', '90']]);
+    await checkBatch(deps(), { scanId: null, batchNo: 0, customerIds: ['w4'] });
+    expect(await warnings('w4')).toEqual([]);
+  });
+});

@@ -25,7 +25,7 @@ describe('parseConfig', () => {
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: 'kyc-monitor' });
     expect(config.cyrexa).toMatchObject({ baseUrl: 'https://gateway.cyrexa.com/customer/1.0.0', timeoutMs: 10_000, maxRps: 10, tokenHeader: undefined });
     expect(config.scan).toEqual({ checkConcurrency: 20, leaseMs: 30_000, queueLockMs: 20_000, staleAfterMs: 72 * 3_600_000, schedule: { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } });
-    expect(config.rules).toEqual({ statuses: ['expired', 'declined'], onBaseline: true, expiryNames: ['expiry', 'expirydate', 'expirationdate', 'expiration', 'expires', 'expireson', 'validuntil', 'validto', 'dateofexpiry'], timeZone: 'UTC' });
+    expect(config.rules).toEqual({ statuses: ['expired', 'declined'], onBaseline: true, expiryNames: ['expiry', 'expirydate', 'expirationdate', 'expiration', 'expires', 'expireson', 'validuntil', 'validto', 'dateofexpiry'], timeZone: 'UTC', warningDays: { fallback: [30, 7], byPurpose: new Map() } });
     expect(config.mail).toMatchObject({ smtp: { url: 'smtp://127.0.0.1:1025', requireTls: false }, from: 'kyc-monitor@localhost', to: ['compliance@example.com'], opsTo: ['compliance@example.com'], batchSeconds: 60 });
     expect(config.http.port).toBe(8080);
     expect(Object.isFrozen(config)).toBe(true);
@@ -248,5 +248,15 @@ describe('summary email (SUMMARY_CRON)', () => {
   });
   it('names a bad pattern', () => {
     expect(problems({ ...base, SUMMARY_CRON: 'weekly' }, ['mail'])[0]).toMatch(/^SUMMARY_CRON is not a valid cron expression or "off" \(got "weekly"/);
+  });
+});
+
+describe('expiry warnings (EXPIRY_WARNING_DAYS)', () => {
+  it('30 and 7 days by default, per purpose, or off', () => {
+    expect(parseConfig({ ...base, EXPIRY_WARNING_DAYS: 'KYB=90,30;*=14' }, ['rules']).rules.warningDays).toEqual({ fallback: [14], byPurpose: new Map([['KYB', [90, 30]]]) });
+    expect(parseConfig({ ...base, EXPIRY_WARNING_DAYS: '0' }, ['rules']).rules.warningDays).toEqual({ fallback: [], byPurpose: new Map() });
+  });
+  it('names what is wrong', () => {
+    expect(problems({ ...base, EXPIRY_WARNING_DAYS: '30,soon' }, ['rules'])[0]).toMatch(/^EXPIRY_WARNING_DAYS: "soon" is not a number of days/);
   });
 });
