@@ -112,7 +112,7 @@ export function renderSubject(alerts: readonly AlertView[]): string {
 }
 
 function introduction(alerts: readonly AlertView[]): string {
-  return `${plural(alerts.length, 'document', 'documents')} of ${plural(customerCount(alerts), 'customer', 'customers')} need the compliance team's attention: ${statusCounts(alerts)}.`;
+  return `${plural(alerts.length, 'document', 'documents')} of ${plural(customerCount(alerts), 'customer', 'customers')} ${alerts.length === 1 ? 'needs' : 'need'} the compliance team's attention: ${statusCounts(alerts)}.`;
 }
 
 const FOOTER = 'Each document is reported once, when kyc-monitor first sees it in this status.';

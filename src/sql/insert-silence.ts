@@ -1,4 +1,5 @@
 import type { SqlClient } from './client.js';
+import { silenceCoversCase } from './silence-match.js';
 
 // Adds a silence and, in the same statement, a `silenced` entry in the timeline of each
 // unresolved case it covers; returns its id, or null when the customer was never tracked.
@@ -22,11 +23,8 @@ WITH silence AS (
 ), timeline AS (
   INSERT INTO case_events (case_id, at, kind, actor, details)
   SELECT c.id, s.starts_at, 'silenced', s.created_by, jsonb_build_object('silenceId', s.id, 'until', s.ends_at, 'reason', s.reason)
-  FROM silence AS s JOIN cases AS c ON c.customer_id = s.customer_id
+  FROM silence AS s JOIN cases AS c ON ${silenceCoversCase('s', 'c')}
   WHERE c.state <> 'resolved'
-    AND (s.purpose IS NULL OR s.purpose = c.purpose)
-    AND (s.document_type IS NULL OR s.document_type = c.document_type)
-    AND (s.document_name IS NULL OR s.document_name = c.document_name)
   ORDER BY c.id
 )
 SELECT id::text AS id FROM silence`;

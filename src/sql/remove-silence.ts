@@ -1,4 +1,5 @@
 import type { SqlClient } from './client.js';
+import { silenceCoversCase } from './silence-match.js';
 
 // Ends a silence now, and adds an `unsilenced` entry to the timeline of each unresolved case it
 // covered, in one statement. Returns what it found: removed now, ended already (expired or
@@ -13,11 +14,8 @@ WITH found AS (
 ), timeline AS (
   INSERT INTO case_events (case_id, at, kind, actor, details)
   SELECT c.id, $2, 'unsilenced', $3, jsonb_build_object('silenceId', s.id)
-  FROM removed AS s JOIN cases AS c ON c.customer_id = s.customer_id
+  FROM removed AS s JOIN cases AS c ON ${silenceCoversCase('s', 'c')}
   WHERE c.state <> 'resolved'
-    AND (s.purpose IS NULL OR s.purpose = c.purpose)
-    AND (s.document_type IS NULL OR s.document_type = c.document_type)
-    AND (s.document_name IS NULL OR s.document_name = c.document_name)
   ORDER BY c.id
 )
 SELECT CASE WHEN found.active THEN 'removed' ELSE 'ended' END AS outcome FROM found`;

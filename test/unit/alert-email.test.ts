@@ -242,3 +242,10 @@ describe('alert email: case links (SPEC §10, acknowledging from the email)', ()
     expect(plain.html).toContain('case #17');
   });
 });
+
+describe('introduction', () => {
+  it('agrees with the number of documents', () => {
+    const one = renderAlertEmail([{ detectedAt: new Date('2026-11-26T07:00:00Z'), customerId: 'c-1', purpose: 'KYC', documentType: 'Passport', documentName: 'p', previousStatus: 'verified', newStatus: 'expired', verificationResponse: null, baseline: false }], new Date('2026-11-26T07:01:00Z'));
+    expect(one.text.split('\n')[0]).toBe("1 document of 1 customer needs the compliance team's attention: 1 expired.");
+  });
+});
