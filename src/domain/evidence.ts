@@ -7,7 +7,7 @@ import { parseIsoInstant } from './dates.js';
 
 export interface EvidenceRecord {
   at: Date;
-  /** A document event (`appeared`, `status_changed`, `removed`), a timeline entry (`opened`, `alert`, `email`, `reminder`, `escalation`, `acknowledged`, `note`, `silenced`, `unsilenced`, `resolved`), or `silence_added` / `silence_removed`. */
+  /** A document event (`appeared`, `status_changed`, `removed`), a timeline entry (`opened`, `alert`, `email`, `reminder`, `escalation`, `acknowledged`, `note`, `silenced`, `unsilenced`, `resolved`), an `expiry_warning` or the `warning_email` that carried it, or `silence_added` / `silence_removed`. */
   kind: string;
   customerId: string;
   purpose: string | null;

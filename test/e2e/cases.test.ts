@@ -263,7 +263,9 @@ describe('silences hold, never drop', () => {
 
 describe('export of the evidence', () => {
   it('every document event and timeline entry of the period, oldest first, as JSON lines or CSV (cells neutralised), whole into a file', async () => {
-    await f.trackIds(['x-1', 'x-2']);
+    await f.trackIds(['x-1', 'x-2', 'x-3']);
+    const soon = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    f.sandbox.setDocuments('x-3', [{ ...passport('verified'), metadata: [{ name: 'expiryDate', type: 'String', value: soon }] }]);
     f.sandbox.setDocuments('x-1', [passport('verified')]);
     f.sandbox.setDocuments('x-2', [{ ...passport('verified'), name: '=HYPERLINK("http://evil")' }]);
     await f.scanSummary();
@@ -281,6 +283,10 @@ describe('export of the evidence', () => {
     const kinds = (id: string) => records.filter((r) => r.customerId === id).map((r) => r.kind);
     expect(kinds('x-1')).toEqual(['appeared', 'status_changed', 'opened', 'alert', 'email', 'acknowledged']);
     expect(kinds('x-2')).toEqual(['appeared', 'status_changed', 'opened', 'alert', 'email', 'silence_added', 'silenced']);
+    // An expiry warning (no case) and the email that carried it.
+    expect(kinds('x-3')).toEqual(['appeared', 'expiry_warning', 'warning_email']);
+    expect(records.find((r) => r.kind === 'expiry_warning')).toMatchObject({ caseId: null, actor: 'system', details: { status: 'verified', expiresOn: soon, thresholdDays: 30 } });
+    expect(records.find((r) => r.kind === 'warning_email')?.details).toMatchObject({ recipients: ['compliance@example.com'], messageId: expect.any(String) });
     const change = records.find((r) => r.customerId === 'x-1' && r.kind === 'status_changed');
     expect(change).toMatchObject({ caseId: c1?.id, actor: 'system', details: { previousStatus: 'verified', newStatus: 'expired' } });
     expect(records.find((r) => r.kind === 'acknowledged')).toMatchObject({ caseId: c1?.id, actor: 'Alice', details: { note: 'on it', via: 'cli' } });
