@@ -11,15 +11,25 @@ import { until } from './worker.js';
 
 const run = promisify(execFile);
 
+/**
+ * Below the kernel's ephemeral range (32768–60999 here): a port the kernel never hands to a
+ * `listen(0)` or an outgoing connection of another test while this one is between finding the
+ * port and binding it (a port from `listen(0)` was taken that way, failing the demo test).
+ */
+const PORT_RANGE = { from: 20_000, to: 32_767 };
+
+/** A port nothing listens on now (on any address), picked at random below the ephemeral range. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from + 1));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error(`no free port between ${PORT_RANGE.from} and ${PORT_RANGE.to}`);
 }
 
 /** A redis-server of its own, without persistence: a restart loses everything, as a flush does. */
