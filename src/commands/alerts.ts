@@ -23,7 +23,7 @@ export function alertsFlush(options: { json?: boolean }): Promise<number> {
 export function alertsSummary(options: { json?: boolean }): Promise<number> {
   return runCommand(COMMAND_SECTIONS['alerts summary'], async ({ app, out, config }) => {
     // The summary of the period since the previous one, now, then delivered like any email.
-    await queueSummaryNow(app.outbox, config.mail.summary?.timezone ?? config.rules.timeZone, new Date());
+    await queueSummaryNow(app.outbox, config.mail.summary?.timezone ?? config.rules.timeZone, config.rules.statuses, new Date());
     const report = await app.delivery.deliver({ force: true });
     if (options.json) out(JSON.stringify(report));
     else out(`summary queued; emails sent ${report.emailsSent}${report.errors.length ? `; not sent: ${report.errors.join('; ')}` : ''}`);

@@ -66,7 +66,7 @@ export function workerCommand(): Promise<number> {
         },
         async queueSummary() {
           if (!config.mail.summary) return false;
-          const tick = await queueScheduledSummary(app.outbox, config.mail.summary, new Date());
+          const tick = await queueScheduledSummary(app.outbox, config.mail.summary, config.rules.statuses, new Date());
           if (tick) log.info({ tick: tick.toISOString() }, 'summary email queued');
           return tick !== null;
         },

@@ -196,8 +196,8 @@ export class OutboxStore {
   }
 
   /** Queues a summary email as of `now` (`today`: its date in SCAN_TIMEZONE); false when one with this key exists. */
-  async queueSummary(now: Date, today: string, dedupeKey: string): Promise<boolean> {
-    return this.db.withClient((c) => queueSummary(c, { now, today, dedupeKey }));
+  async queueSummary(now: Date, today: string, dedupeKey: string, alertStatuses: readonly string[]): Promise<boolean> {
+    return this.db.withClient((c) => queueSummary(c, { now, today, dedupeKey, alertStatuses }));
   }
 
   /** See `summaryDueSince` (src/sql/summary-due-since.ts). */

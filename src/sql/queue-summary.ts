@@ -42,7 +42,8 @@ WITH period AS (
         FROM cases WHERE state = 'open' ORDER BY opened_at, id LIMIT 20) AS o),
     'expiringWithin30Days', (
       SELECT count(*) FROM document_snapshots AS s JOIN tracked_customers AS t ON t.customer_id = s.customer_id
-      WHERE t.active AND s.removed_at IS NULL AND s.expires_on BETWEEN $2::date AND $2::date + 30),
+      WHERE t.active AND s.removed_at IS NULL AND s.expires_on BETWEEN $2::date AND $2::date + 30
+        AND lower(btrim(s.status)) <> ALL($4::text[])),
     'alertsPending', (SELECT count(*) FROM alerts WHERE status = 'pending' AND kind <> 'summary'),
     'alertsFailed', (SELECT count(*) FROM alerts WHERE status = 'failed')
   ) AS body
@@ -53,7 +54,8 @@ SELECT 'summary', body::text, $3, $1::timestamptz FROM figures
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id`;
 
-export async function queueSummary(client: SqlClient, p: { now: Date; today: string; dedupeKey: string }): Promise<boolean> {
-  const { rowCount } = await client.query(TEXT, [p.now, p.today, p.dedupeKey]);
+/** `alertStatuses`: ALERT_STATUSES, as statusKey gives them: documents in one of them are not counted as expiring. */
+export async function queueSummary(client: SqlClient, p: { now: Date; today: string; dedupeKey: string; alertStatuses: readonly string[] }): Promise<boolean> {
+  const { rowCount } = await client.query(TEXT, [p.now, p.today, p.dedupeKey, p.alertStatuses]);
   return rowCount === 1;
 }
