@@ -1,9 +1,10 @@
-// npm run demo [-- --duration S --customers N --mail-dir DIR --sandbox-port P --smtp-port P --http-port P --scan-every S]
+// npm run demo [-- --duration S --customers N --mail-dir DIR --sandbox-port P --smtp-port P --http-port P --web-port P --scan-every S]
 //
 // The docker-compose demo, natively: local Postgres and Redis, the sandbox, an SMTP catcher
 // that saves every email it receives as a file (and prints where), and the worker. Alert
 // emails arrive within a minute. Ctrl-C stops everything (or --duration seconds). A busy port,
 // or a part of the demo that stops on its own, stops the whole demo with one line saying why.
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
-const USAGE = 'usage: npm run demo [-- --duration S] [--customers N] [--mail-dir DIR] [--sandbox-port P] [--smtp-port P] [--http-port P (0 = off)] [--scan-every S]';
+const USAGE = 'usage: npm run demo [-- --duration S] [--customers N] [--mail-dir DIR] [--sandbox-port P] [--smtp-port P] [--http-port P (0 = off)] [--web-port P (0 = off)] [--scan-every S]';
 const say = (text: string) => process.stdout.write(`demo: ${text}\n`);
 
 /** Exit 2: the demo was asked for something it cannot do (a bad option, a busy port). */
@@ -32,6 +33,7 @@ function options() {
         'sandbox-port': { type: 'string', default: '4010' },
         'smtp-port': { type: 'string', default: '1025' },
         'http-port': { type: 'string', default: '8080' },
+        'web-port': { type: 'string', default: '8081' },
         'scan-every': { type: 'string', default: '20' },
       },
     }).values;
@@ -56,8 +58,10 @@ const ports = [
   { option: 'smtp-port', what: 'the SMTP catcher', host: '127.0.0.1', port: integer('smtp-port', values['smtp-port'], 1, 65_535) },
   // The worker serves health and metrics on every interface.
   { option: 'http-port', what: "the worker's health and metrics", host: '0.0.0.0', port: integer('http-port', values['http-port'], 0, 65_535) },
+  // And the case pages the emails link to, on every interface too.
+  { option: 'web-port', what: 'the case pages', host: '0.0.0.0', port: integer('web-port', values['web-port'], 0, 65_535) },
 ];
-const [sandboxPort, smtpPort, httpPort] = ports.map((p) => p.port) as [number, number, number];
+const [sandboxPort, smtpPort, httpPort, webPort] = ports.map((p) => p.port) as [number, number, number, number];
 
 function busyPort(p: (typeof ports)[number]): string {
   return `port ${p.port} (${p.what}) is busy: stop what listens there, or choose another port with --${p.option} N`;
@@ -98,6 +102,8 @@ const env: NodeJS.ProcessEnv = {
   SCAN_EVERY_SECONDS: String(scanEvery),
   ALERT_BATCH_SECONDS: '5',
   HTTP_PORT: String(httpPort),
+  // Each case in an email links to its page, where it can be acknowledged (a secret of this run's own).
+  ...(webPort ? { PUBLIC_URL: `http://127.0.0.1:${webPort}`, LINK_SECRET: randomBytes(24).toString('hex'), WEB_PORT: String(webPort) } : {}),
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 };
 
@@ -214,5 +220,6 @@ const workerLog = path.join(logDir, 'worker.log');
 watch(start('the worker', ['worker'], { log: workerLog }));
 say(`sandbox ${sandboxUrl} (log ${sandboxLog}), SMTP catcher smtp://127.0.0.1:${smtpPort}, worker log ${workerLog}`);
 say(`alert emails are saved in ${mailDir}${httpPort ? `; health and metrics on http://127.0.0.1:${httpPort}/metrics` : ''}`);
+if (webPort) say(`each case in an email links to its page on http://127.0.0.1:${webPort}, where it can be acknowledged`);
 say(`running: press Ctrl-C to stop everything it started${duration > 0 ? ` (it stops by itself after ${duration} s)` : ''}`);
 if (duration > 0) setTimeout(() => void stop(0), duration * 1000);

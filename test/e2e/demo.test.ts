@@ -34,13 +34,18 @@ function runDemo(args: string[]): Promise<{ code: number | null; output: string 
 describe('npm run demo', () => {
   it('brings up the stack, says how to stop it, and saves an alert email', async () => {
     const mailDir = path.join(mkdtempSync(path.join(tmpdir(), 'kyc-demo-')), 'mail');
-    const { code, output } = await runDemo(['--duration', '15', '--mail-dir', mailDir, '--sandbox-port', String(await freePort()), '--smtp-port', String(await freePort()), '--http-port', String(await freePort()), '--scan-every', '5']);
+    const webPort = await freePort();
+    const { code, output } = await runDemo(['--duration', '15', '--mail-dir', mailDir, '--sandbox-port', String(await freePort()), '--smtp-port', String(await freePort()), '--http-port', String(await freePort()), '--web-port', String(webPort), '--scan-every', '5']);
     expect(code, output).toBe(0);
     expect(output).toMatch(/Ctrl-C/);
     const emails = readdirSync(mailDir).filter((f) => f.endsWith('.eml'));
     expect(emails.length, output).toBeGreaterThanOrEqual(1);
     const subject = /^[A-Z&]+(\/[A-Z&]+)* alert: \d+ [a-z ]+(, \d+ [a-z ]+)* — \d+ customers?$/;
-    expect((await simpleParser(readFileSync(path.join(mailDir, emails[0] ?? '')))).subject).toMatch(subject);
+    const mail = await simpleParser(readFileSync(path.join(mailDir, emails[0] ?? '')));
+    expect(mail.subject).toMatch(subject);
+    // Each case links to its page, served by the demo's worker while it ran.
+    expect(mail.text).toMatch(new RegExp(`Acknowledge case #\\d+: http://127\\.0\\.0\\.1:${webPort}/cases/\\d+\\?t=`));
+    expect(output).toContain(`each case in an email links to its page on http://127.0.0.1:${webPort}`);
     expect(output).toMatch(/demo: email 1: "[A-Z&/]+ alert: .* — \d+ customers?" saved to /);
     expect(output).toMatch(/demo: stopped; \d+ email\(s\) received/);
   });
@@ -57,7 +62,7 @@ describe('npm run demo', () => {
   });
 
   // Whatever holds the port answers HTTP, as another program would: the demo must not take it for its own.
-  describe.each(['--sandbox-port', '--smtp-port', '--http-port'])('with the port of %s busy', (option) => {
+  describe.each(['--sandbox-port', '--smtp-port', '--http-port', '--web-port'])('with the port of %s busy', (option) => {
     let holder: Server | undefined;
     afterAll(() => new Promise<void>((resolve) => (holder ? holder.close(() => resolve()) : resolve())));
 
@@ -65,7 +70,13 @@ describe('npm run demo', () => {
       holder = createServer((_req, res) => res.end('[]'));
       await new Promise<void>((resolve) => holder?.listen(0, '127.0.0.1', () => resolve()));
       const busy = (holder.address() as { port: number }).port;
-      const ports: Record<string, string> = { '--sandbox-port': String(await freePort()), '--smtp-port': String(await freePort()), '--http-port': String(await freePort()), [option]: String(busy) };
+      const ports: Record<string, string> = {
+        '--sandbox-port': String(await freePort()),
+        '--smtp-port': String(await freePort()),
+        '--http-port': String(await freePort()),
+        '--web-port': String(await freePort()),
+        [option]: String(busy),
+      };
       const mailDir = path.join(mkdtempSync(path.join(tmpdir(), 'kyc-demo-')), 'mail');
       const { code, output } = await runDemo(['--duration', '20', '--mail-dir', mailDir, ...Object.entries(ports).flat()]);
       expect(code, output).toBe(2);
