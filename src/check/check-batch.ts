@@ -3,7 +3,7 @@ import { isAlertStatus, raisesAlert, type AlertRules } from '../domain/alert-rul
 import { dayIn, readExpiry } from '../domain/expiry.js';
 import { daysUntil, thresholdsFor, warningThreshold, type WarningDays } from '../domain/expiry-warnings.js';
 import type { SnapshotDocument } from '../domain/documents.js';
-import { undocumentedValues, type UndocumentedValue } from '../domain/drift.js';
+import { driftKey, undocumentedValues, type UndocumentedValue } from '../domain/drift.js';
 import { apiDrift } from '../domain/ops-alerts.js';
 import { recordUnknownValues, type UnknownValueRow } from '../sql/record-unknown-values.js';
 import { isKnownStatus } from '../domain/documents.js';
@@ -113,7 +113,7 @@ export async function checkBatch(deps: CheckDependencies, batch: Batch, signal?:
       stop.abort(error);
     }, (values) => {
       for (const v of values) {
-        const key = `${v.field}\u0000${v.value}`;
+        const key = driftKey(v);
         if (!deps.drift?.recorded.has(key) && !undocumented.has(key)) undocumented.set(key, { ...v, customerId: state.customerId });
       }
     }, today);
@@ -157,7 +157,7 @@ async function recordDrift(db: Database, drift: NonNullable<CheckDependencies['d
   await db.withTransaction(async (c) => {
     for (const v of await recordUnknownValues(c, values, new Date())) await drift.alerts.once(c, `drift:${v.field}:${v.value}`, apiDrift(v.field, v.value, v.customerId));
   });
-  for (const v of values) drift.recorded.add(`${v.field}\u0000${v.value}`);
+  for (const v of values) drift.recorded.add(driftKey(v));
 }
 
 /** One customer: null when it is not to be checked now. */

@@ -11,7 +11,8 @@ import { FAILURE_STREAK } from '../domain/scan.js';
 
 // Everything some checks of a batch found, written in one transaction: each customer's last
 // check (time, outcome, error), the new snapshots, the events and the alerts they raise (the
-// outbox), the cases those alerts open or join and those the check resolves, and the scan's totals. All or nothing: no alert without its change, no change
+// outbox), the cases those alerts open or join and those the check resolves, the expiry
+// warnings, and the scan's totals. All or nothing: no alert without its change, no change
 // without its alert, no total without what it counts.
 
 export type CheckResult =

@@ -17,6 +17,11 @@ export interface UndocumentedValue {
   value: string;
 }
 
+/** One undocumented value as a key (a field and a value told apart whatever they hold). */
+export function driftKey(v: { field: string; value: string }): string {
+  return `${v.field}\u0000${v.value}`;
+}
+
 const purposes = new Set<string>(DOCUMENTED_PURPOSES);
 const types = new Set<string>(DOCUMENTED_DOCUMENT_TYPES);
 
@@ -26,8 +31,8 @@ export function undocumentedValues(documents: readonly Pick<ApiDocument, 'status
   const occurrences: Record<DriftField, number> = { status: 0, purpose: 0, documentType: 0 };
   const note = (field: DriftField, raw: string) => {
     occurrences[field]++;
-    const value = raw.trim().slice(0, MAX_DRIFT_VALUE_LENGTH);
-    seen.set(`${field}\u0000${value}`, { field, value });
+    const v = { field, value: raw.trim().slice(0, MAX_DRIFT_VALUE_LENGTH) };
+    seen.set(driftKey(v), v);
   };
   for (const d of documents) {
     if (!(KNOWN_STATUSES as readonly string[]).includes(statusKey(d.status))) note('status', d.status);

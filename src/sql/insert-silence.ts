@@ -1,5 +1,5 @@
 import type { SqlClient } from './client.js';
-import { silenceCoversCase } from './silence-match.js';
+import { silenceCovers } from './silence-match.js';
 
 // Adds a silence and, in the same statement, a `silenced` entry in the timeline of each
 // unresolved case it covers; returns its id, or null when the customer was never tracked.
@@ -23,7 +23,7 @@ WITH silence AS (
 ), timeline AS (
   INSERT INTO case_events (case_id, at, kind, actor, details)
   SELECT c.id, s.starts_at, 'silenced', s.created_by, jsonb_build_object('silenceId', s.id, 'until', s.ends_at, 'reason', s.reason)
-  FROM silence AS s JOIN cases AS c ON ${silenceCoversCase('s', 'c')}
+  FROM silence AS s JOIN cases AS c ON ${silenceCovers('s', 'c')}
   WHERE c.state <> 'resolved'
   ORDER BY c.id
 )

@@ -1,5 +1,5 @@
 import type { SqlClient } from './client.js';
-import { silenceCoversCase } from './silence-match.js';
+import { silenceCovers } from './silence-match.js';
 
 // Ends a silence now, and adds an `unsilenced` entry to the timeline of each unresolved case it
 // covered, in one statement. Returns what it found: removed now, ended already (expired or
@@ -14,7 +14,7 @@ WITH found AS (
 ), timeline AS (
   INSERT INTO case_events (case_id, at, kind, actor, details)
   SELECT c.id, $2, 'unsilenced', $3, jsonb_build_object('silenceId', s.id)
-  FROM removed AS s JOIN cases AS c ON ${silenceCoversCase('s', 'c')}
+  FROM removed AS s JOIN cases AS c ON ${silenceCovers('s', 'c')}
   WHERE c.state <> 'resolved'
   ORDER BY c.id
 )
