@@ -13,10 +13,13 @@ if (!Number.isInteger(customers) || customers < 1 || !Number.isInteger(perCustom
   throw new Error(`usage: docs-sandbox.ts <customers ≥ 1> <documents per customer ≥ 1> <tenant id> (got ${process.argv.slice(2).join(' ')})`);
 }
 
+/** The sandbox's world now, standing still for the run (its documents are set once, below). */
+const world = { seed: 1, origin: Date.now() };
+
 function documentsOf(id: string, count: number): SandboxDocument[] {
   const docs: SandboxDocument[] = [];
   for (let part = 0; docs.length < count; part++) {
-    for (const doc of generatedDocuments(1, `${id}/${part}`, 0)) {
+    for (const doc of generatedDocuments(world, `${id}/${part}`, world.origin)) {
       if (docs.length === count) break;
       const i = docs.length;
       docs.push({ ...doc, name: `${doc.documentType} ${i + 1}`, location: `https://files.sandbox.cyrexa.test/${id}/${i}.pdf?signature=${hash(1, id, i).toString(16)}` });
@@ -25,7 +28,7 @@ function documentsOf(id: string, count: number): SandboxDocument[] {
   return docs;
 }
 
-const sandbox = new Sandbox({ port: 0, customers, tenantId, epochMs: 86_400_000 });
+const sandbox = new Sandbox({ port: 0, customers, tenantId, timeScale: 0, origin: world.origin });
 for (let i = 0; i < customers; i++) sandbox.setDocuments(customerIdFor(i), documentsOf(customerIdFor(i), perCustomer));
 await sandbox.start();
 const bytes = JSON.stringify({ tenantId, documents: sandbox.documentsOf(customerIdFor(0)) }).length;

@@ -9,7 +9,10 @@ import { Redis } from 'ioredis';
 import pLimit from 'p-limit';
 import { parseGetDocuments } from '../dist/cyrexa/schema.js';
 import { diffDocuments } from '../dist/domain/status-diff.js';
-import { customerIdFor, generatedDocuments } from '../dist/sandbox/generator.js';
+import { customerIdFor, generatedDocuments, type World } from '../dist/sandbox/generator.js';
+import { expiryWarnings } from '../dist/check/check-batch.js';
+import { DEFAULT_EXPIRY_METADATA_NAMES, dayIn, readExpiry } from '../dist/domain/expiry.js';
+import { parseWarningDays } from '../dist/domain/expiry-warnings.js';
 import { writeResults, type CheckResult } from '../dist/check/write-results.js';
 import { CustomerStore } from '../dist/store/customers.js';
 import { createDatabase } from '../dist/store/database.js';
@@ -44,6 +47,15 @@ export function newRun(name: string): BenchRun {
   return { databaseUrl: url.toString(), redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: `kyc-${name}-${runId}` };
 }
 
+/**
+ * The sandbox's world as every part sees it: seed 1, generated around the hour the benchmark
+ * started, and standing still there (`--time-scale 0`), so an unchanged scan finds it unchanged.
+ */
+export const WORLD: World = { seed: 1, origin: Math.floor(Date.now() / 3_600_000) * 3_600_000 };
+
+/** The documents of generated customer `id` in the benchmark's world. */
+export const worldDocuments = (id: string) => generatedDocuments(WORLD, id, WORLD.origin);
+
 /** Migrates the run's database and tracks the first `customers` generated sandbox customers. */
 export async function trackGeneratedCustomers(run: BenchRun, customers: number): Promise<void> {
   await migrate(run.databaseUrl);
@@ -57,23 +69,32 @@ export async function trackGeneratedCustomers(run: BenchRun, customers: number):
 }
 
 /**
- * Gives the first `customers` tracked customers the snapshots a baseline scan of the sandbox
- * (seed 1, first epoch) would write, through the product's own diff and write
- * (`writeResults`, 1,000 customers a transaction), without alerts. A baseline scan
- * of 200,000 customers takes minutes; this takes seconds. A later scan that records any change
- * shows the seeding was wrong, and the benchmark fails on that.
+ * Gives the first `customers` tracked customers the snapshots a baseline scan of the sandbox's
+ * world would write — expiry dates read and the expiry warnings due today marked as sent, as the
+ * product's check does (default EXPIRY_METADATA_NAMES and EXPIRY_WARNING_DAYS, UTC) — through the
+ * product's own diff and write (`writeResults`, 1,000 customers a transaction), without alerts.
+ * A baseline scan of 200,000 customers takes minutes; this takes seconds. A later scan that
+ * records any change shows the seeding was wrong, and the benchmark fails on that.
  */
 export async function seedSnapshots(run: BenchRun, customers: number): Promise<void> {
   const db = createDatabase({ url: run.databaseUrl });
   try {
     const at = new Date();
+    const names = new Set<string>(DEFAULT_EXPIRY_METADATA_NAMES);
+    const days = parseWarningDays('30,7');
+    if (!days.ok) throw new Error(days.error);
+    const rules = { statuses: ['expired', 'declined'], onBaseline: false };
+    const today = dayIn(at, 'UTC');
     const limit = pLimit(4);
     const starts = Array.from({ length: Math.ceil(customers / 1000) }, (_, k) => k * 1000);
     await Promise.all(starts.map((start) => limit(async () => {
       const writes: CheckResult[] = [];
       for (let i = start; i < Math.min(customers, start + 1000); i++) {
         const id = customerIdFor(i);
-        const diff = diffDocuments(null, parseGetDocuments({ documents: generatedDocuments(1, id, 0) }, id, 'bench-tenant'));
+        const read = parseGetDocuments({ documents: worldDocuments(id) }, id, 'bench-tenant').map((doc) => ({ ...doc, expiresOn: readExpiry(doc.metadata, names, 'UTC').expiresOn }));
+        const baseline = diffDocuments(null, read);
+        const warned = expiryWarnings({ expiry: { names, timeZone: 'UTC', warningDays: days.value }, rules }, baseline.next, today);
+        const diff = warned === null ? baseline : { ...baseline, next: warned.next };
         writes.push({ kind: 'changed', customerId: id, expectedVersion: 0, baseline: true, diff, alerting: [] });
       }
       const tally = await db.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 0, isAlertStatus: () => false }, at, writes, false));
@@ -135,9 +156,9 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string
   });
 }
 
-/** `kyc-monitor sandbox` on a free port with statuses that stay put for the run. */
+/** `kyc-monitor sandbox` on a free port, its world standing still at WORLD's origin for the run. */
 export async function startSandbox(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(`${root}/bin/kyc-monitor`, ['sandbox', '--port', '0', '--epoch-seconds', '86400', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(`${root}/bin/kyc-monitor`, ['sandbox', '--port', '0', '--time-scale', '0', '--time-origin', new Date(WORLD.origin).toISOString(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = (await waitForOutput(child, /listening on (http:\/\/\S+)/, 'sandbox'))[1] ?? '';
   return { url, child };
 }

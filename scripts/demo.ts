@@ -1,8 +1,10 @@
-// npm run demo [-- --duration S --customers N --mail-dir DIR --sandbox-port P --smtp-port P --http-port P --web-port P --scan-every S]
+// npm run demo [-- --duration S --customers N --mail-dir DIR --sandbox-port P --smtp-port P --http-port P --web-port P --scan-every S --time-scale N]
 //
 // The docker-compose demo, natively: local Postgres and Redis, the sandbox, an SMTP catcher
-// that saves every email it receives as a file (and prints where), and the worker. Alert
-// emails arrive within a minute. Ctrl-C stops everything (or --duration seconds). A busy port,
+// that saves every email it receives as a file (and prints where), and the worker. Time runs
+// faster (--time-scale, a day every 5 s by default) for the sandbox's world and for the worker's
+// sense of "today" alike: expiry warnings arrive with the first scan, expiries, renewals and
+// declines within minutes. Ctrl-C stops everything (or --duration seconds). A busy port,
 // or a part of the demo that stops on its own, stops the whole demo with one line saying why.
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
-const USAGE = 'usage: npm run demo [-- --duration S] [--customers N] [--mail-dir DIR] [--sandbox-port P] [--smtp-port P] [--http-port P (0 = off)] [--web-port P (0 = off)] [--scan-every S]';
+const USAGE = 'usage: npm run demo [-- --duration S] [--customers N] [--mail-dir DIR] [--sandbox-port P] [--smtp-port P] [--http-port P (0 = off)] [--web-port P (0 = off)] [--scan-every S] [--time-scale N (17280: a day every 5 s)]';
 const say = (text: string) => process.stdout.write(`demo: ${text}\n`);
 
 /** Exit 2: the demo was asked for something it cannot do (a bad option, a busy port). */
@@ -35,6 +37,7 @@ function options() {
         'http-port': { type: 'string', default: '8080' },
         'web-port': { type: 'string', default: '8081' },
         'scan-every': { type: 'string', default: '20' },
+        'time-scale': { type: 'string', default: '17280' },
       },
     }).values;
   } catch (error) {
@@ -52,6 +55,9 @@ const values = options();
 const duration = integer('duration', values.duration, 0, 86_400);
 const customers = integer('customers', values.customers, 1, 100_000);
 const scanEvery = integer('scan-every', values['scan-every'], 1, 86_400);
+const timeScale = integer('time-scale', values['time-scale'], 1, 10_000_000);
+/** Where the world's time and real time agree: the sandbox and the worker count from the same instant. */
+const timeOrigin = new Date().toISOString();
 /** What listens where: the demo checks each port before it starts anything. */
 const ports = [
   { option: 'sandbox-port', what: 'the Cyrexa sandbox', host: '127.0.0.1', port: integer('sandbox-port', values['sandbox-port'], 1, 65_535) },
@@ -100,6 +106,8 @@ const env: NodeJS.ProcessEnv = {
   ALERT_FROM: 'kyc-monitor@example.com',
   ALERT_TO: 'compliance@example.com',
   SCAN_EVERY_SECONDS: String(scanEvery),
+  TIME_SCALE: String(timeScale),
+  TIME_ORIGIN: timeOrigin,
   ALERT_BATCH_SECONDS: '5',
   HTTP_PORT: String(httpPort),
   // Each case in an email links to its page, where it can be acknowledged (a secret of this run's own).
@@ -207,7 +215,7 @@ const sandboxLog = path.join(logDir, 'sandbox.log');
 const sandboxUrl = env.CYREXA_BASE_URL as string;
 await new Promise<void>((resolve) => {
   // Ready when it says so (a port answering could be another program's).
-  const sandbox = start('the sandbox', ['sandbox', '--port', String(sandboxPort), '--customers', String(customers), '--epoch-seconds', '15'], {
+  const sandbox = start('the sandbox', ['sandbox', '--port', String(sandboxPort), '--customers', String(customers), '--time-scale', String(timeScale), '--time-origin', timeOrigin], {
     log: sandboxLog,
     onOutput: (stdout) => stdout.includes('Cyrexa sandbox listening on') && resolve(),
   });
@@ -221,5 +229,6 @@ watch(start('the worker', ['worker'], { log: workerLog }));
 say(`sandbox ${sandboxUrl} (log ${sandboxLog}), SMTP catcher smtp://127.0.0.1:${smtpPort}, worker log ${workerLog}`);
 say(`alert emails are saved in ${mailDir}${httpPort ? `; health and metrics on http://127.0.0.1:${httpPort}/metrics` : ''}`);
 if (webPort) say(`each case in an email links to its page on http://127.0.0.1:${webPort}, where it can be acknowledged`);
+say(`time runs ${timeScale} times faster than real time (a day every ${Number((86_400 / timeScale).toPrecision(3))} s) for the sandbox's documents and the worker's expiry dates; ${sandboxUrl}/_sandbox/changes lists what changed when`);
 say(`running: press Ctrl-C to stop everything it started${duration > 0 ? ` (it stops by itself after ${duration} s)` : ''}`);
 if (duration > 0) setTimeout(() => void stop(0), duration * 1000);

@@ -22,6 +22,7 @@ import { EventStore } from './store/events.js';
 import { CaseService } from './cases/cases.js';
 import { SilenceService } from './cases/silences.js';
 import { caseLink } from './domain/case-links.js';
+import { scaledClock } from './domain/time-scale.js';
 import { endIncident, raiseIncident } from './outbox/incidents.js';
 import { OutboxStore } from './outbox/store.js';
 import { ScanStore } from './store/scans.js';
@@ -296,6 +297,7 @@ export class App {
         source: this.cyrexa,
         rules: { statuses: rules.statuses, onBaseline: rules.onBaseline },
         expiry: { names: new Set(rules.expiryNames), timeZone: rules.timeZone, warningDays: rules.warningDays },
+        ...(rules.time.scale !== 1 ? { clock: scaledClock(rules.time) } : {}),
         log: this.log,
         secrets: this.secrets,
         limit: pLimit(scan.checkConcurrency),

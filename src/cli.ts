@@ -24,6 +24,20 @@ function int(min: number, max: number) {
   };
 }
 
+/** A time scale: a number from 0 to 10,000,000 (decimals allowed). */
+function scale(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || n > 10_000_000) throw new InvalidArgumentError('must be a number from 0 to 10000000 (1 is real time, 1440 a day a minute)');
+  return n;
+}
+
+/** An ISO 8601 date-time with its offset, as milliseconds. */
+function instant(value: string): number {
+  const n = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value.trim()) || Number.isNaN(n)) throw new InvalidArgumentError('must be an ISO 8601 date-time with its offset, e.g. 2026-11-26T08:00:00Z');
+  return n;
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('kyc-monitor')
     .description('Watches KYC/KYB documents on the Cyrexa API and emails the compliance team when one becomes expired or declined.')
@@ -163,7 +177,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--customers <n>', 'generated customers').argParser(int(0, 10_000_000)).default(100))
     .addOption(new Option('--latency-ms <n>', 'delay before each answer').argParser(int(0, 600_000)).default(0))
     .addOption(new Option('--seed <n>', 'seed of the generated data').argParser(int(0, 2 ** 31 - 1)).default(1))
-    .addOption(new Option('--epoch-seconds <n>', 'statuses move on every this many seconds').argParser(int(1, 86_400)).default(60))
+    .addOption(new Option('--time-scale <n>', "how fast the documents' world runs: 1 real time, 1440 a day a minute, 0 stands still").argParser(scale).default(1))
+    .addOption(new Option('--time-origin <instant>', 'ISO 8601 instant where world time and real time agree (default: now)').argParser(instant))
     .addOption(new Option('--rate-limit <n>', 'most API requests a second (getDocuments and getDetailsById); more get 429').argParser(int(1, 1_000_000)))
     .option('--tenant-id <id>', 'tenantId header to require (default sandbox-tenant)')
     .option('--access-token <token>', 'bearer token to require (default: any)')

@@ -1,4 +1,5 @@
 import { DEFAULT_EXPIRY_METADATA_NAMES, metadataKey } from './domain/expiry.js';
+import { REAL_TIME, type TimeScale } from './domain/time-scale.js';
 import { NO_WARNINGS, parseWarningDays, type WarningDays } from './domain/expiry-warnings.js';
 import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
@@ -57,6 +58,8 @@ export interface AlertRulesConfig {
   timeZone: string;
   /** EXPIRY_WARNING_DAYS. */
   warningDays: WarningDays;
+  /** TIME_SCALE and TIME_ORIGIN: the clock expiry dates are counted on (real time unless a demo speeds it up with the sandbox). */
+  time: TimeScale;
 }
 export interface MailConfig {
   smtp: SmtpSettings;
@@ -402,7 +405,33 @@ function parseRules(r: Reader): AlertRulesConfig {
     expiryNames,
     timeZone: isValidTimeZone(timeZone) ? timeZone : 'UTC',
     warningDays: warnings.ok ? warnings.value : NO_WARNINGS,
+    time: parseTimeScale(r),
   };
+}
+
+/**
+ * TIME_SCALE (default 1) and TIME_ORIGIN: for demos against the sandbox run with `--time-scale`
+ * (which prints both), so that the monitor's "today" moves as fast as the sandbox's world.
+ */
+function parseTimeScale(r: Reader): TimeScale {
+  const text = (r.string('TIME_SCALE', '1') ?? '1').trim();
+  const scale = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || scale <= 0 || scale > 10_000_000) {
+    r.problems.push(`TIME_SCALE must be a number above 0 and at most 10000000 (1 is real time; got "${text}")`);
+    return REAL_TIME;
+  }
+  const originText = r.string('TIME_ORIGIN')?.trim();
+  if (scale === 1) return originText === undefined ? REAL_TIME : { origin: REAL_TIME.origin, scale: 1 };
+  if (originText === undefined) {
+    r.problems.push('TIME_ORIGIN is required with TIME_SCALE: the ISO 8601 instant where scaled and real time agree (`kyc-monitor sandbox --time-scale N` prints both)');
+    return REAL_TIME;
+  }
+  const origin = Date.parse(originText);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(originText) || Number.isNaN(origin)) {
+    r.problems.push(`TIME_ORIGIN must be an ISO 8601 date-time with its offset, e.g. 2026-11-26T08:00:00Z (got "${originText}")`);
+    return REAL_TIME;
+  }
+  return { origin, scale };
 }
 
 function parseMail(r: Reader): MailConfig {

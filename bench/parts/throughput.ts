@@ -2,8 +2,8 @@
 // customers at the same concurrency, no database or queue), an unchanged scan, and a scan where
 // every tenth customer changed one status.
 import pLimit from 'p-limit';
-import { customerIdFor, generatedDocuments } from '../../dist/sandbox/generator.js';
-import { ceilingAndUnchangedScans, cleanUp, log, newRun, round, scanOnce, seed, size, startSandbox, TENANT, type Figures } from '../support.ts';
+import { customerIdFor } from '../../dist/sandbox/generator.js';
+import { ceilingAndUnchangedScans, cleanUp, log, newRun, round, scanOnce, seed, size, startSandbox, TENANT, worldDocuments, type Figures } from '../support.ts';
 
 export interface ThroughputOptions {
   customers: number;
@@ -40,13 +40,13 @@ export async function throughput({ customers, latencyMs, concurrency }: Throughp
   }
 }
 
-/** Changes one document status of every tenth customer (seed 1, first epoch: the sandbox's data now). */
+/** Changes one document status of every tenth customer (of the benchmark's world: the sandbox's data now). */
 async function changeTenthOfCustomers(sandboxUrl: string, count: number, concurrency: number): Promise<number> {
   const statuses = ['verified', 'underverification', 'incomplete', 'expired', 'declined'];
   const limit = pLimit(concurrency);
   const ids = Array.from({ length: Math.floor(count / 10) }, (_, k) => customerIdFor(k * 10));
   await Promise.all(ids.map((id) => limit(async () => {
-    const documents = generatedDocuments(1, id, 0);
+    const documents = worldDocuments(id);
     const first = documents[0];
     if (!first) throw new Error(`${id} has no documents`);
     first.status = statuses[(statuses.indexOf(first.status) + 1) % statuses.length] ?? 'verified';

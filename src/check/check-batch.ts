@@ -218,7 +218,7 @@ async function check(
  * document outside ALERT_STATUSES whose expiry date is within a threshold, the smallest crossed
  * and not yet warned for that date. Null when none is due (the common case: nothing allocated).
  */
-function expiryWarnings(deps: CheckDependencies, documents: readonly SnapshotDocument[], today: string): { next: SnapshotDocument[]; warnings: SnapshotDocument[] } | null {
+export function expiryWarnings(deps: Pick<CheckDependencies, 'expiry' | 'rules'>, documents: readonly SnapshotDocument[], today: string): { next: SnapshotDocument[]; warnings: SnapshotDocument[] } | null {
   const days = deps.expiry.warningDays;
   if (!days) return null;
   let next: SnapshotDocument[] | null = null;

@@ -7,7 +7,9 @@ export interface SandboxCommandOptions {
   customers: number;
   latencyMs: number;
   seed: number;
-  epochSeconds: number;
+  timeScale: number;
+  /** ms; default: now. */
+  timeOrigin?: number;
   tenantId?: string;
   accessToken?: string;
   token?: string;
@@ -24,6 +26,14 @@ function listenProblem(error: NodeJS.ErrnoException, options: SandboxCommandOpti
   return null;
 }
 
+function worldPace(scale: number): string {
+  if (scale === 0) return 'world time stands still';
+  if (scale === 1) return 'world time runs in real time';
+  const secondsPerDay = 86_400 / scale;
+  const day = secondsPerDay >= 1 ? `a day every ${Number(secondsPerDay.toPrecision(3))} s` : `${Number((1 / secondsPerDay).toPrecision(3))} days a second`;
+  return `world time runs ${scale} times faster than real time (${day})`;
+}
+
 export async function sandboxCommand(options: SandboxCommandOptions): Promise<number> {
   let sandbox: Sandbox;
   try {
@@ -33,7 +43,8 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<nu
       customers: options.customers,
       latencyMs: options.latencyMs,
       seed: options.seed,
-      epochMs: options.epochSeconds * 1000,
+      timeScale: options.timeScale,
+      origin: options.timeOrigin ?? Date.now(),
       ...(options.tenantId ? { tenantId: options.tenantId } : {}),
       ...(options.accessToken ? { accessToken: options.accessToken } : {}),
       ...(options.token ? { tokenHeader: options.token } : {}),
@@ -52,11 +63,14 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<nu
     `CYREXA_TENANT_ID=${sandbox.options.tenantId}`,
     `CYREXA_ACCESS_TOKEN=${options.accessToken ? '"<the --access-token value>"' : 'sandbox-token'}`,
     ...(options.token ? ['CYREXA_TOKEN="<the --token value>"'] : []),
+    // The monitor counts days to expiry dates on the same clock as the world.
+    ...(options.timeScale !== 1 ? [`TIME_SCALE=${options.timeScale}`, `TIME_ORIGIN=${new Date(sandbox.options.origin).toISOString()}`] : []),
   ];
   writeOut(
     [
       `Cyrexa sandbox listening on ${sandbox.url} (Ctrl-C stops it)`,
-      `  ${options.customers} generated customers (cust-000001 …), statuses move every ${options.epochSeconds} s`,
+      `  ${options.customers} generated customers (cust-000001 …); their documents settle, expire on the dates in their metadata and are renewed`,
+      `  ${worldPace(options.timeScale)}; ${sandbox.url}/_sandbox/changes lists what changed when`,
       `  tenant id: ${sandbox.options.tenantId}; bearer token: ${options.accessToken ? 'the --access-token value' : 'any'}; token header: ${options.token ? 'the --token value' : 'any'}`,
       ...(options.rateLimit !== undefined ? [`  at most ${options.rateLimit} API requests a second; more get 429 (Retry-After: 1)`] : []),
       '',

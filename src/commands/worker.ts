@@ -24,6 +24,8 @@ export function workerCommand(): Promise<number> {
     const metrics = app.metrics;
     if (!metrics) throw new Error('internal: the worker loads the http section, and with it the metrics');
     const startedAt = new Date();
+    const time = config.rules.time;
+    if (time.scale !== 1) log.warn({ timeScale: time.scale, timeOrigin: new Date(time.origin).toISOString() }, 'expiry dates are counted on a clock running TIME_SCALE times faster than real time: for demos with the sandbox only');
     const caughtUp = new Set<number>();
     const recovery = () => ({ queues: app.queues, db: app.db, lifecycle: app.lifecycle, schedule, log });
     const runtime = new WorkerRuntime(

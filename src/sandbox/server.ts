@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { customerIdFor, customerIndex, generatedDetails, generatedDocuments, type SandboxDocument } from './generator.js';
+import { scaledClock } from '../domain/time-scale.js';
+import { customerIdFor, customerIndex, generatedDetails, generatedDocuments, worldChanges, type SandboxDocument, type World, type WorldChange } from './generator.js';
 
 // The built-in Cyrexa API simulator (SPEC §8): getDocuments and getDetailsById with the real
 // API's header checks, a client-credentials token endpoint, and a control API under /_sandbox/
@@ -16,8 +17,15 @@ export interface SandboxOptions {
   customers?: number;
   latencyMs?: number;
   seed?: number;
-  /** Statuses move on one step per epoch of this length. */
-  epochMs?: number;
+  /**
+   * How fast the world's time runs: 1 (the default) is real time, 1440 a day a minute, 0 stands
+   * still at `origin`. Its documents settle, expire and are renewed on that time.
+   */
+  timeScale?: number;
+  /** The instant (ms) the world was generated around, where its time and real time agree; default: now. */
+  origin?: number;
+  /** The world's time (ms), instead of the scaled real time (tests set it). */
+  clock?: () => number;
   tenantId?: string;
   /** Accepted static bearer token; undefined accepts any non-empty one. */
   accessToken?: string;
@@ -57,10 +65,12 @@ export class Sandbox {
   private readonly names = new Map<string, string | null>();
   private readonly detailsFailures = new Map<string | null, Failure>();
   private readonly issuedTokens = new Map<string, number>();
-  private readonly started = Date.now();
   stats: SandboxStats = { requests: 0, detailsRequests: {}, byStatus: {}, tokensIssued: 0 };
-  readonly options: Required<Omit<SandboxOptions, 'accessToken' | 'tokenHeader' | 'clientId' | 'clientSecret' | 'rateLimit'>> &
+  readonly options: Required<Omit<SandboxOptions, 'accessToken' | 'tokenHeader' | 'clientId' | 'clientSecret' | 'rateLimit' | 'clock'>> &
     Pick<SandboxOptions, 'accessToken' | 'tokenHeader' | 'clientId' | 'clientSecret' | 'rateLimit'>;
+  /** The world's time (ms). */
+  readonly now: () => number;
+  readonly world: World;
 
   /** Told of every getDocuments request as it arrives (tests that count requests per customer). */
   onDocumentsRequest: ((customerId: string) => void) | undefined;
@@ -75,7 +85,8 @@ export class Sandbox {
       customers: options.customers ?? 100,
       latencyMs: options.latencyMs ?? 0,
       seed: options.seed ?? 1,
-      epochMs: options.epochMs ?? 60_000,
+      timeScale: options.timeScale ?? 1,
+      origin: options.origin ?? Date.now(),
       tenantId: options.tenantId ?? 'sandbox-tenant',
       tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 2399,
       rateLimit: options.rateLimit,
@@ -84,6 +95,10 @@ export class Sandbox {
       clientId: options.clientId,
       clientSecret: options.clientSecret,
     };
+    if (!(this.options.timeScale >= 0 && Number.isFinite(this.options.timeScale))) throw new Error(`timeScale must be a number ≥ 0 (got ${this.options.timeScale})`);
+    this.world = { seed: this.options.seed, origin: this.options.origin };
+    const scaled = scaledClock({ origin: this.options.origin, scale: this.options.timeScale });
+    this.now = options.clock ?? (() => scaled().getTime());
   }
 
   get url(): string {
@@ -160,7 +175,21 @@ export class Sandbox {
   documentsOf(customerId: string): SandboxDocument[] | null {
     if (this.overrides.has(customerId)) return this.overrides.get(customerId) ?? null;
     if (customerIndex(customerId, this.options.customers) === null) return null;
-    return generatedDocuments(this.options.seed, customerId, Math.floor((Date.now() - this.started) / this.options.epochMs));
+    return generatedDocuments(this.world, customerId, this.now());
+  }
+
+  /**
+   * What changed in the generated customers' documents in `[from, to)` of the world's time,
+   * oldest first (customers whose documents were set or deleted are not generated: not listed).
+   */
+  changes(from: number, to: number, customerId?: string): WorldChange[] {
+    const ids = customerId !== undefined ? [customerId] : Array.from({ length: this.options.customers }, (_, i) => customerIdFor(i));
+    const changes: WorldChange[] = [];
+    for (const id of ids) {
+      if (this.overrides.has(id) || customerIndex(id, this.options.customers) === null) continue;
+      changes.push(...worldChanges(this.world, id, from, to));
+    }
+    return changes.sort((a, b) => a.at - b.at);
   }
 
   private count(status: number | string): void {
@@ -343,10 +372,27 @@ export class Sandbox {
     for (const token of this.issuedTokens.keys()) this.issuedTokens.set(token, 0);
   }
 
+  private clockState(): { now: string; origin: string; timeScale: number } {
+    return { now: new Date(this.now()).toISOString(), origin: new Date(this.options.origin).toISOString(), timeScale: this.options.timeScale };
+  }
+
+  /** `GET /_sandbox/changes?from=…&to=…&customer=…`: from defaults to the origin, to to now (the world's time). */
+  private changesAnswer(res: ServerResponse, url: URL): void {
+    const from = instantParam(url, 'from') ?? this.options.origin;
+    const to = instantParam(url, 'to') ?? this.now();
+    if (Number.isNaN(from) || Number.isNaN(to)) return this.send(res, 400, { message: 'from and to must be ISO 8601 instants or milliseconds since 1970' });
+    if (to - from > 400 * 86_400_000) return this.send(res, 400, { message: 'from and to may be at most 400 days apart' });
+    const customer = url.searchParams.get('customer') ?? undefined;
+    const changes = this.changes(from, to, customer).map((c) => ({ ...c, at: new Date(c.at).toISOString() }));
+    this.send(res, 200, { ...this.clockState(), from: new Date(from).toISOString(), to: new Date(to).toISOString(), changes });
+  }
+
   private async control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname.slice('/_sandbox'.length);
     const customer = /^\/customers\/([^/]+)(\/documents|\/fail)?$/.exec(path);
     if (req.method === 'GET' && path === '/stats') return this.send(res, 200, this.stats);
+    if (req.method === 'GET' && path === '/clock') return this.send(res, 200, this.clockState());
+    if (req.method === 'GET' && path === '/changes') return this.changesAnswer(res, url);
     if (req.method === 'POST' && path === '/stats/reset') {
       this.resetStats();
       return this.send(res, 200, this.stats);
@@ -388,6 +434,13 @@ export class Sandbox {
     }
     this.send(res, 404, { message: 'unknown sandbox control endpoint' });
   }
+}
+
+/** A query parameter as an instant: ISO 8601 or milliseconds; null when absent, NaN when unreadable. */
+function instantParam(url: URL, name: string): number | null {
+  const text = url.searchParams.get(name);
+  if (text === null || text === '') return null;
+  return /^\d+$/.test(text) ? Number(text) : Date.parse(text);
 }
 
 async function readText(req: IncomingMessage, limit = 1024 * 1024): Promise<string> {

@@ -48,6 +48,9 @@ describe('npm run demo', () => {
     expect(output).toContain(`each case in an email links to its page on http://127.0.0.1:${webPort}`);
     expect(output).toMatch(/demo: email 1: "[A-Z&/]+ alert: .* — \d+ customers?" saved to /);
     expect(output).toMatch(/demo: stopped; \d+ email\(s\) received/);
+    // Time runs a day every 5 s for the sandbox's world and the worker alike: expiry warnings come with the first scan.
+    expect(output).toContain('time runs 17280 times faster than real time (a day every 5 s)');
+    expect(output).toMatch(/demo: email \d+: ".* alert: .*\d+ expiring soon — \d+ customers?"/);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import type { SandboxDocument } from '../../src/sandbox/generator.js';
-import { Sandbox } from '../../src/sandbox/server.js';
+import { Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
 import { baseEnv, runCli, type RunningCli } from './cli.js';
 import { createTestDatabase, testQueuePrefix, type TestDatabase } from './db.js';
 import { TestSmtpServer } from './smtp.js';
@@ -39,7 +39,8 @@ export function manyDocuments(id: string, n: number, expiredEvery = 0): SandboxD
   }));
 }
 
-export function scanFixture(settings: Record<string, string> = {}): ScanFixture {
+/** `sandbox`: options of the fixture's sandbox (by default no generated customer, real time). */
+export function scanFixture(settings: Record<string, string> = {}, sandboxOptions: SandboxOptions = {}): ScanFixture {
   let t: TestDatabase | undefined;
   let sandbox: Sandbox | undefined;
   let smtp: TestSmtpServer | undefined;
@@ -51,7 +52,7 @@ export function scanFixture(settings: Record<string, string> = {}): ScanFixture 
   };
 
   beforeAll(async () => {
-    sandbox = await new Sandbox({ customers: 0 }).start();
+    sandbox = await new Sandbox({ customers: 0, ...sandboxOptions }).start();
     smtp = await new TestSmtpServer().start();
   });
   afterAll(async () => {

@@ -25,7 +25,7 @@ describe('parseConfig', () => {
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: 'kyc-monitor' });
     expect(config.cyrexa).toMatchObject({ baseUrl: 'https://gateway.cyrexa.com/customer/1.0.0', timeoutMs: 10_000, maxRps: 10, tokenHeader: undefined });
     expect(config.scan).toEqual({ checkConcurrency: 20, leaseMs: 30_000, queueLockMs: 20_000, staleAfterMs: 72 * 3_600_000, schedule: { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } });
-    expect(config.rules).toEqual({ statuses: ['expired', 'declined'], onBaseline: true, expiryNames: ['expiry', 'expirydate', 'expirationdate', 'expiration', 'expires', 'expireson', 'validuntil', 'validto', 'dateofexpiry'], timeZone: 'UTC', warningDays: { fallback: [30, 7], byPurpose: new Map() } });
+    expect(config.rules).toEqual({ statuses: ['expired', 'declined'], onBaseline: true, expiryNames: ['expiry', 'expirydate', 'expirationdate', 'expiration', 'expires', 'expireson', 'validuntil', 'validto', 'dateofexpiry'], timeZone: 'UTC', warningDays: { fallback: [30, 7], byPurpose: new Map() }, time: { origin: 0, scale: 1 } });
     expect(config.mail).toMatchObject({ smtp: { url: 'smtp://127.0.0.1:1025', requireTls: false }, from: 'kyc-monitor@localhost', to: ['compliance@example.com'], opsTo: ['compliance@example.com'], batchSeconds: 60 });
     expect(config.http.port).toBe(8080);
     expect(Object.isFrozen(config)).toBe(true);
@@ -258,5 +258,20 @@ describe('expiry warnings (EXPIRY_WARNING_DAYS)', () => {
   });
   it('names what is wrong', () => {
     expect(problems({ ...base, EXPIRY_WARNING_DAYS: '30,soon' }, ['rules'])[0]).toMatch(/^EXPIRY_WARNING_DAYS: "soon" is not a number of days/);
+  });
+});
+
+describe('time for demos (TIME_SCALE, TIME_ORIGIN)', () => {
+  it('is real time by default, and runs faster from the origin the sandbox printed', () => {
+    expect(parseConfig(base, ['rules']).rules.time).toEqual({ origin: 0, scale: 1 });
+    expect(parseConfig({ ...base, TIME_SCALE: '1440', TIME_ORIGIN: '2026-11-26T09:00:00.000Z' }, ['rules']).rules.time).toEqual({ origin: Date.parse('2026-11-26T09:00:00Z'), scale: 1440 });
+  });
+  it.each([
+    [{ TIME_SCALE: 'fast' }, /^TIME_SCALE must be a number above 0 and at most 10000000 \(1 is real time; got "fast"\)$/],
+    [{ TIME_SCALE: '0', TIME_ORIGIN: '2026-11-26T09:00:00Z' }, /^TIME_SCALE must be a number above 0/],
+    [{ TIME_SCALE: '1440' }, /^TIME_ORIGIN is required with TIME_SCALE/],
+    [{ TIME_SCALE: '1440', TIME_ORIGIN: 'this morning' }, /^TIME_ORIGIN must be an ISO 8601 date-time with its offset, e\.g\. .* \(got "this morning"\)$/],
+  ])('names what is wrong in %j', (env, message) => {
+    expect(problems({ ...base, ...env }, ['rules'])).toEqual([expect.stringMatching(message)]);
   });
 });

@@ -1,0 +1,87 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_EXPIRY_METADATA_NAMES, readExpiry } from '../../src/domain/expiry.js';
+import { realTime } from '../../src/domain/time-scale.js';
+import { customerIdFor, generatedDocuments, worldChanges, type World } from '../../src/sandbox/generator.js';
+import { csvRows } from '../support/smtp.js';
+import { scanFixture } from '../support/scan-fixture.js';
+
+// The monitor and the sandbox's world on one clock running a day a second (TIME_SCALE and
+// `--time-scale`, one origin): a document of the generated world is warned about 30 days and
+// then 7 days before the expiry date its metadata carries, and alerted on that date, as the
+// sandbox's change log says it expired. (The rules themselves: expiry-warnings and expiry-dates tests.)
+
+const DAY = 86_400_000;
+const time = { origin: Date.now(), scale: 86_400 };
+const world: World = { seed: 11, origin: time.origin };
+const names = new Set<string>(DEFAULT_EXPIRY_METADATA_NAMES);
+
+/**
+ * The verified document of the world expiring first among those whose expiry date (ISO in
+ * their metadata) is at least 37 days ahead, that nothing happens to before it expires nor in
+ * the 8 days after.
+ */
+function target() {
+  let best: { id: string; doc: ReturnType<typeof generatedDocuments>[number]; expiresOn: string; expiresAt: number } | undefined;
+  for (let i = 0; i < 400; i++) {
+    const id = customerIdFor(i);
+    for (const doc of generatedDocuments(world, id, world.origin)) {
+      const expiresOn = readExpiry(doc.metadata, names, 'UTC').expiresOn;
+      if (doc.status !== 'verified' || expiresOn === null) continue;
+      const expiresAt = Date.parse(`${expiresOn}T00:00:00Z`);
+      if (expiresAt < world.origin + 37 * DAY || (best && expiresAt >= best.expiresAt)) continue;
+      const changes = worldChanges(world, id, world.origin, expiresAt + 8 * DAY).filter((c) => c.name === doc.name);
+      if (changes.length === 1 && changes[0]?.reason === 'expired' && changes[0].at === expiresAt) best = { id, doc, expiresOn, expiresAt };
+    }
+  }
+  if (!best) throw new Error('no document of the world fits (the generator changed?)');
+  return best;
+}
+
+const f = scanFixture(
+  { ALERT_BATCH_SECONDS: '0', TIME_SCALE: String(time.scale), TIME_ORIGIN: new Date(time.origin).toISOString(), EXPIRY_WARNING_DAYS: '30,7' },
+  { customers: 400, seed: world.seed, origin: world.origin, timeScale: time.scale },
+);
+
+/** Waits until the world's time reaches `at`. */
+const until = (at: number) => sleep(Math.max(0, realTime(time, at) - Date.now()));
+
+describe('the monitor in the sandbox world, a day a second', () => {
+  it('warns 30 and then 7 days before a document expires, and alerts on its expiry date', async () => {
+    const { id, doc, expiresOn, expiresAt } = target();
+    await f.trackIds([id]);
+    const warned = async () =>
+      (await f.t.db.$queryRaw<Array<{ warned_days: number | null; status: string }>>`SELECT warned_days, status FROM document_snapshots WHERE customer_id = ${id} AND name = ${doc.name}`)[0];
+    const alerts = () => f.t.db.alert.findMany({ where: { customerId: id, documentName: doc.name }, orderBy: { id: 'asc' } });
+
+    await f.scanSummary();
+    expect(await warned()).toEqual({ warned_days: null, status: 'verified' });
+
+    await until(expiresAt - 20 * DAY);
+    await f.scanSummary();
+    expect(await warned()).toEqual({ warned_days: 30, status: 'verified' });
+
+    await until(expiresAt - 5.5 * DAY);
+    await f.scanSummary();
+    expect(await warned()).toEqual({ warned_days: 7, status: 'verified' });
+
+    await until(expiresAt + 0.5 * DAY);
+    await f.scanSummary();
+    expect((await warned())?.status).toBe('expired');
+    expect((await alerts()).map((a) => [a.kind, a.previousStatus, a.newStatus, a.expiresOn?.toISOString().slice(0, 10)])).toEqual([
+      ['expiring', 'verified', 'expiring', expiresOn],
+      ['expiring', 'verified', 'expiring', expiresOn],
+      ['document', 'verified', 'expired', expiresOn],
+    ]);
+    // Each went out by email: two warnings, then the expiry, with its case.
+    const rows = f.smtp.messages.flatMap((m) => csvRows(m)).filter((r) => r.customer_id === id && r.document_name === doc.name);
+    expect(rows.map((r) => [r.new_status, r.expires_on, r.case_id === '' ? '' : 'case'])).toEqual([
+      ['expiring', expiresOn, ''],
+      ['expiring', expiresOn, ''],
+      ['expired', expiresOn, 'case'],
+    ]);
+    // The sandbox's change log says when it expired.
+    const log = (await (await fetch(`${f.sandbox.url}/_sandbox/changes?customer=${id}&from=${world.origin}`)).json()) as { changes: Array<{ at: string; name: string; from: string; to: string }> };
+    expect(log.changes.filter((c) => c.name === doc.name)).toEqual([expect.objectContaining({ at: new Date(expiresAt).toISOString(), from: 'verified', to: 'expired' })]);
+  });
+});
