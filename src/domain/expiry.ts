@@ -30,9 +30,18 @@ const MILLISECONDS_FROM = 1e11;
 const EARLIEST = Date.UTC(1900, 0, 1);
 const LATEST = Date.UTC(9999, 11, 31);
 
+/** One formatter per time zone: building one costs more than a check's other work on a document. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar day of `at` in `timeZone` (an IANA name), as `YYYY-MM-DD`. */
 export function dayIn(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  if (timeZone === 'UTC') return at.toISOString().slice(0, 10);
+  let format = dayFormats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(at);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
