@@ -103,7 +103,7 @@ function anchor(timeZone: string, at: number): number {
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** The zone's UTC offset at an instant, in minutes ("GMT+02:00" → 120). */
-function offsetMinutes(timeZone: string, at: number): number {
+export function offsetMinutes(timeZone: string, at: number): number {
   let format = offsetFormats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
