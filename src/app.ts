@@ -22,7 +22,10 @@ import { EventStore } from './store/events.js';
 import { CaseService } from './cases/cases.js';
 import { SilenceService } from './cases/silences.js';
 import { caseLink } from './domain/case-links.js';
-import { scaledClock } from './domain/time-scale.js';
+import { realTime, scaledClock, type TimeScale } from './domain/time-scale.js';
+import { defaultPolicy, nextDue, retryDue } from './domain/check-policy.js';
+import type { ScanSchedule } from './domain/schedule.js';
+import type { DueAt } from './check/write-results.js';
 import { endIncident, raiseIncident } from './outbox/incidents.js';
 import { OutboxStore } from './outbox/store.js';
 import { ScanStore } from './store/scans.js';
@@ -298,6 +301,7 @@ export class App {
         rules: { statuses: rules.statuses, onBaseline: rules.onBaseline },
         expiry: { names: new Set(rules.expiryNames), timeZone: rules.timeZone, warningDays: rules.warningDays },
         ...(rules.time.scale !== 1 ? { clock: scaledClock(rules.time) } : {}),
+        ...(scan.schedule.kind === 'continuous' ? { due: dueFunction(scan.schedule, rules.time) } : {}),
         log: this.log,
         secrets: this.secrets,
         limit: pLimit(scan.checkConcurrency),
@@ -393,4 +397,18 @@ export class App {
     }
     this.disposers.length = 0;
   }
+}
+
+/**
+ * Continuous mode: when a checked customer is due next, by the policy (src/domain/check-policy.ts)
+ * on the clock expiry dates are counted on (TIME_SCALE), as a real instant.
+ */
+function dueFunction(schedule: Extract<ScanSchedule, { kind: 'continuous' }>, time: TimeScale): (documents: ReadonlyArray<{ status: string; expiresOn: string | null }> | null) => DueAt {
+  const policy = defaultPolicy(schedule.everyHours, schedule.timezone);
+  const clock = scaledClock(time);
+  return (documents) => {
+    const checkedAt = clock().getTime();
+    const due = documents === null ? retryDue(checkedAt, policy) : nextDue(documents, checkedAt, policy);
+    return { at: new Date(realTime(time, due.at)), priority: due.priority };
+  };
 }

@@ -372,6 +372,19 @@ function parseScan(r: Reader): ScanConfig {
   const every = r.string('SCAN_EVERY_SECONDS');
   const timezone = r.string('SCAN_TIMEZONE', DEFAULTS.SCAN_TIMEZONE) ?? DEFAULTS.SCAN_TIMEZONE;
   if (!isValidTimeZone(timezone)) r.problems.push(`SCAN_TIMEZONE is not a known IANA time zone (got "${timezone}")`);
+  const mode = (r.string('SCAN_MODE', 'cron') ?? 'cron').trim();
+  if (mode === 'continuous') {
+    for (const name of ['SCAN_CRON', 'SCAN_EVERY_SECONDS']) {
+      if (r.string(name) !== undefined) r.problems.push(`${name} is for SCAN_MODE=cron: with SCAN_MODE=continuous, customers are checked when due (CHECK_EVERY_HOURS, TICK_SECONDS)`);
+    }
+    const everyHours = r.int('CHECK_EVERY_HOURS', '24', 1, 8_760);
+    const tickSeconds = r.int('TICK_SECONDS', '60', 1, 3_600);
+    return { checkConcurrency, leaseMs, queueLockMs, staleAfterMs, schedule: { kind: 'continuous', tickSeconds, everyHours, timezone: isValidTimeZone(timezone) ? timezone : 'UTC' } };
+  }
+  if (mode !== 'cron') r.problems.push(`SCAN_MODE must be cron or continuous (got "${mode}")`);
+  for (const name of ['CHECK_EVERY_HOURS', 'TICK_SECONDS']) {
+    if (r.string(name) !== undefined) r.problems.push(`${name} is for SCAN_MODE=continuous (SCAN_MODE is ${mode === 'cron' ? 'cron, the default' : `"${mode}"`})`);
+  }
   if (every !== undefined) {
     return { checkConcurrency, leaseMs, queueLockMs, staleAfterMs, schedule: { kind: 'every', seconds: r.int('SCAN_EVERY_SECONDS', every, 1, 31 * 86_400) } };
   }

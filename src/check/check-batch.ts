@@ -14,7 +14,7 @@ import { loadCheckStates } from '../sql/load-check-states.js';
 import type { Database } from '../store/database.js';
 import { failureReason, isCredentialsRejected, type CheckObserver, type DocumentsSource, type OnceAlerts } from './ports.js';
 import { toCustomerState, type CustomerState } from './stored-state.js';
-import { addCounts, writeWithFallback, type CheckResult, type Counts, type WriteTally } from './write-results.js';
+import { addCounts, writeWithFallback, type CheckResult, type Counts, type DueAt, type WriteTally } from './write-results.js';
 
 // Checks one batch of customers: fetch → identify → diff → write (write-results.ts). Memory is
 // bounded by documents, not by customers: states are loaded in slices of at most
@@ -41,6 +41,11 @@ export interface CheckDependencies {
   maxDocumentsPerWrite?: number;
   /** The clock whose day expiry warnings count from (tests move it). */
   clock?: () => Date;
+  /**
+   * Continuous mode: when a customer is due next, given the documents its check saw (null: the
+   * check failed). Absent: checks leave it as it was (cron mode).
+   */
+  due?: (documents: ReadonlyArray<{ status: string; expiresOn: string | null }> | null) => DueAt;
   /** Told of each customer as its check ends, before it is written (the `scan` command's progress bar). */
   onCustomerChecked?: (checked: CustomerChecked) => void;
 }
@@ -183,7 +188,7 @@ async function check(
     const reason = failureReason(error);
     const message = deps.secrets.scrub(error instanceof Error ? error.message : String(error));
     deps.log.warn({ customerId: state.customerId, reason, err: message }, 'customer check failed');
-    return { kind: 'failed', customerId: state.customerId, error: message, reason };
+    return { kind: 'failed', customerId: state.customerId, error: message, reason, ...(deps.due ? { due: deps.due(null) } : {}) };
   }
   let unreadable = 0;
   const read = documents.map((doc) => {
@@ -200,8 +205,10 @@ async function check(
   }
   const diff = diffDocuments(state.stored, read);
   const warned = expiryWarnings(deps, diff.next, today);
-  if (!diff.snapshotChanged && warned === null) return { kind: 'unchanged', customerId: state.customerId };
+  const due = deps.due ? { due: deps.due(read) } : {};
+  if (!diff.snapshotChanged && warned === null) return { kind: 'unchanged', customerId: state.customerId, ...due };
   return {
+    ...due,
     kind: 'changed',
     customerId: state.customerId,
     expectedVersion: state.snapshotVersion,

@@ -15,7 +15,13 @@ import { FAILURE_STREAK } from '../domain/scan.js';
 // warnings, and the scan's totals. All or nothing: no alert without its change, no change
 // without its alert, no total without what it counts.
 
-export type CheckResult =
+/** When the customer is next due (continuous mode; src/domain/check-policy.ts), in real time. */
+export interface DueAt {
+  at: Date;
+  priority: number;
+}
+
+export type CheckResult = (
   | { kind: 'unchanged'; customerId: string }
   | {
       kind: 'changed';
@@ -29,7 +35,8 @@ export type CheckResult =
       /** Documents of `diff.next` an expiry warning is due for (SPEC §11), marked with its threshold. */
       warnings?: readonly SnapshotDocument[];
     }
-  | { kind: 'failed'; customerId: string; error: string; reason: string };
+  | { kind: 'failed'; customerId: string; error: string; reason: string }
+) & { /** Continuous mode: when it is due next; absent: as it was. */ due?: DueAt };
 
 export interface Counts {
   checked: number;
@@ -57,15 +64,18 @@ export interface WriteTarget {
   isAlertStatus: (status: string) => boolean;
 }
 
+const due = (r: CheckResult) => ({ dueAt: r.due?.at ?? null, duePriority: r.due?.priority ?? null });
+
 export async function writeResults(client: SqlClient, target: WriteTarget, at: Date, results: readonly CheckResult[], batchDone: boolean): Promise<WriteTally> {
   const rows: CheckOutcomeRow[] = results.map((r) => {
     switch (r.kind) {
       case 'unchanged':
-        return { customerId: r.customerId, outcome: 'ok', changed: false, expectedVersion: 0, baseline: false, error: null, reason: null, emptyPending: null, documentCount: null };
+        return { customerId: r.customerId, outcome: 'ok', changed: false, expectedVersion: 0, baseline: false, error: null, reason: null, emptyPending: null, documentCount: null, ...due(r) };
       case 'failed':
-        return { customerId: r.customerId, outcome: 'failed', changed: false, expectedVersion: 0, baseline: false, error: r.error, reason: r.reason, emptyPending: null, documentCount: null };
+        return { customerId: r.customerId, outcome: 'failed', changed: false, expectedVersion: 0, baseline: false, error: r.error, reason: r.reason, emptyPending: null, documentCount: null, ...due(r) };
       case 'changed':
         return {
+          ...due(r),
           customerId: r.customerId,
           outcome: 'ok',
           changed: true,

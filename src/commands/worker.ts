@@ -1,4 +1,5 @@
 import { batchesInFlight } from '../app.js';
+import { tickBudget } from '../domain/check-policy.js';
 import { COMMAND_SECTIONS } from './sections.js';
 import { startHttpServer } from '../http/server.js';
 import { startCasePages } from '../web/server.js';
@@ -59,6 +60,7 @@ export function workerCommand(): Promise<number> {
               lifecycle: app.lifecycle,
               log,
               batchConcurrency: batchesInFlight(config.scan.checkConcurrency),
+              ...(schedule.kind === 'continuous' ? { tickBudget: tickBudget(config.cyrexa.maxRps, schedule.tickSeconds * 1000) } : {}),
               locks: { lockMs: config.scan.queueLockMs, stalledIntervalMs: Math.max(500, Math.floor(config.scan.queueLockMs / 2)) },
             },
             onError,

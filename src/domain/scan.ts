@@ -1,7 +1,8 @@
 // What a scan is to its users (SPEC §3, §6): how it was triggered, how it ended, its totals,
 // and the rule that tells a failed scan from a completed one.
 
-export type ScanTrigger = 'schedule' | 'catch-up' | 'manual';
+/** `continuous`: a continuous-mode tick's scan of the customers then due (SCAN_MODE=continuous). */
+export type ScanTrigger = 'schedule' | 'catch-up' | 'manual' | 'continuous';
 /** SPEC §3: a scan whose process died ends `interrupted` too (abandoned, its error says). */
 export type ScanStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 export type FinishedStatus = Exclude<ScanStatus, 'running'>;

@@ -16,8 +16,14 @@ const DAY = 24 * HOUR;
 /** How far back a schedule's last tick is looked for (a 29 February pattern ticks every 4–8 years). */
 const MAX_LOOKBACK_MS = 8 * 366 * DAY;
 
-/** When scans run (SCAN_CRON and SCAN_TIMEZONE, or SCAN_EVERY_SECONDS). */
-export type ScanSchedule = { kind: 'cron'; pattern: string; timezone: string } | { kind: 'every'; seconds: number };
+/**
+ * When scans run (SCAN_CRON and SCAN_TIMEZONE, or SCAN_EVERY_SECONDS), or — SCAN_MODE=continuous —
+ * a tick every TICK_SECONDS checking the customers then due, each at least every CHECK_EVERY_HOURS.
+ */
+export type ScanSchedule =
+  | { kind: 'cron'; pattern: string; timezone: string }
+  | { kind: 'every'; seconds: number }
+  | { kind: 'continuous'; tickSeconds: number; everyHours: number; timezone: string };
 
 export type CronSchedule = Extract<ScanSchedule, { kind: 'cron' }>;
 
@@ -30,6 +36,8 @@ export type CronSchedule = Extract<ScanSchedule, { kind: 'cron' }>;
  * the last scan started; the tick named is the end of that interval (the same on every replica).
  */
 export function missedTick(schedule: ScanSchedule, lastScanStartedAt: Date | null, now: Date): Date | null {
+  // Continuous mode makes up for downtime by itself: whoever fell due meanwhile is due still.
+  if (schedule.kind === 'continuous') return null;
   if (schedule.kind === 'every') {
     const every = schedule.seconds * 1000;
     if (lastScanStartedAt === null) return new Date(Math.floor(now.getTime() / every) * every);
@@ -47,6 +55,8 @@ export function missedTick(schedule: ScanSchedule, lastScanStartedAt: Date | nul
  * the latest their second tick can come whatever BullMQ's phase.
  */
 export function isOverdue(schedule: ScanSchedule, since: Date, now: Date): boolean {
+  // Continuous mode: a tick with nobody due starts no scan; lateness there is the oldest check.
+  if (schedule.kind === 'continuous') return false;
   if (schedule.kind === 'every') return now.getTime() >= since.getTime() + 2 * schedule.seconds * 1000;
   const ticks = chain(schedule, since.getTime());
   ticks.next();

@@ -11,6 +11,7 @@ import { findScanInTheWay } from '../sql/find-scan-in-the-way.js';
 import { finishScan } from '../sql/finish-scan.js';
 import { getScan } from '../sql/get-scan.js';
 import { insertScan } from '../sql/insert-scan.js';
+import { insertTickScan } from '../sql/insert-tick-scan.js';
 import { pageActiveCustomers } from '../sql/page-active-customers.js';
 import { renewScanLease } from '../sql/renew-scan-lease.js';
 import { saveEnumerationProgress } from '../sql/save-enumeration-progress.js';
@@ -45,7 +46,9 @@ export type StartResult =
   /** Another scan is running (a scheduled tick is then made up by the catch-up watch once it ends). */
   | { kind: 'busy'; running: ScanRow }
   /** The trigger's scan already ended (a tick delivered twice). */
-  | { kind: 'ended'; scan: ScanRow };
+  | { kind: 'ended'; scan: ScanRow }
+  /** A continuous-mode tick with nobody due. */
+  | { kind: 'idle' };
 
 /**
  * Customers per batch (one queue job, one write transaction in the common case): large enough
@@ -63,7 +66,7 @@ export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] 
   }
 
   /** Starts a scan for the trigger, unless the database says one is running. */
-  async start(trigger: ScanTrigger, triggerKey: string | null): Promise<StartResult> {
+  async start(trigger: ScanTrigger, triggerKey: string | null): Promise<Exclude<StartResult, { kind: 'idle' }>> {
     const { db, log, leaseMs } = this.deps;
     return db.withTransaction(async (c) => {
       for (const lapsed of await abandonLapsedScans(c)) {
@@ -86,6 +89,22 @@ export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] 
   }
 
   /**
+   * Starts a continuous-mode tick's scan of the customers due now (at most `budget`, most urgent
+   * first), unless nobody is due or a scan is running.
+   */
+  async startTick(triggerKey: string, budget: number): Promise<StartResult> {
+    const { db, leaseMs } = this.deps;
+    return db.withTransaction(async (c) => {
+      const inserted = await insertTickScan(c, randomUUID(), triggerKey, leaseMs, budget);
+      if (inserted) return { kind: 'started', scan: inserted } as const;
+      const inTheWay = await findScanInTheWay(c, triggerKey);
+      if (!inTheWay) return { kind: 'idle' } as const;
+      if (inTheWay.found === 'running') return { kind: 'busy', running: inTheWay.scan } as const;
+      return inTheWay.scan.status === 'running' ? ({ kind: 'resumed', scan: inTheWay.scan } as const) : ({ kind: 'ended', scan: inTheWay.scan } as const);
+    });
+  }
+
+  /**
    * Pages through the tracked ids from the scan's saved cursor, handing each page to `dispatch`,
    * and saves the cursor after each. Returns the finished scan when every batch is already done
    * (no customers, or the batches were faster than the paging).
@@ -99,12 +118,13 @@ export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] 
     let state = { running: scan.status === 'running', complete: false };
     while (!enumerated && state.running) {
       signal?.throwIfAborted();
-      const ids = await db.withClient((c) => pageActiveCustomers(c, cursor, batchSize));
+      // A tick's scan pages through the customers it chose (the cursor counts them); others through every tracked id.
+      const ids = scan.trigger === 'continuous' ? scan.selection.slice(Number(cursor ?? 0), Number(cursor ?? 0) + batchSize) : await db.withClient((c) => pageActiveCustomers(c, cursor, batchSize));
       if (ids.length > 0) {
         await dispatch(batchNo, ids);
         batchNo++;
         customers += ids.length;
-        cursor = ids.at(-1) ?? cursor;
+        cursor = scan.trigger === 'continuous' ? String(Number(cursor ?? 0) + ids.length) : (ids.at(-1) ?? cursor);
       }
       enumerated = ids.length < batchSize;
       state = await db.withClient((c) => saveEnumerationProgress(c, scan.id, leaseMs, { cursor, batchesTotal: batchNo, customers, enumerated }));

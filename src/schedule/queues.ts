@@ -38,11 +38,13 @@ export class ScanQueues {
 
   /** Registers (or updates) the one schedule; every replica may call this, BullMQ keeps one. */
   async registerSchedule(schedule: ScanSchedule): Promise<void> {
-    await this.scans.upsertJobScheduler(
-      SCHEDULER_ID,
-      schedule.kind === 'cron' ? { pattern: schedule.pattern, tz: schedule.timezone } : { every: schedule.seconds * 1000 },
-      { name: 'scan', data: { trigger: 'schedule' }, opts: { removeOnComplete: 100, removeOnFail: 500 } },
-    );
+    const repeat =
+      schedule.kind === 'cron' ? { pattern: schedule.pattern, tz: schedule.timezone } : { every: (schedule.kind === 'every' ? schedule.seconds : schedule.tickSeconds) * 1000 };
+    await this.scans.upsertJobScheduler(SCHEDULER_ID, repeat, {
+      name: 'scan',
+      data: { trigger: schedule.kind === 'continuous' ? 'continuous' : 'schedule' },
+      opts: { removeOnComplete: 100, removeOnFail: 500 },
+    });
   }
 
   /**

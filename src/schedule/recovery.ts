@@ -32,6 +32,7 @@ export async function recoverLostQueues(deps: QueueRecoveryDependencies): Promis
   if (orphans.length === 0) return true;
   deps.log.warn({ scans: orphans }, 'Redis lost the queues (flushed, or restarted without persistence): rescanning');
   for (const scanId of orphans) await deps.lifecycle.fail(scanId, new QueueLost('its queued work was lost when Redis lost its data'));
-  await deps.queues.enqueueCatchUp(`recovery-${noticedAt.getTime()}`);
+  // Continuous mode needs no scan of everyone: the lost tick's customers are still due.
+  if (deps.schedule.kind !== 'continuous') await deps.queues.enqueueCatchUp(`recovery-${noticedAt.getTime()}`);
   return true;
 }

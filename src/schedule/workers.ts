@@ -21,6 +21,8 @@ export interface WorkerDependencies {
   queues: ScanQueues;
   lifecycle: ScanLifecycle;
   log: Logger;
+  /** Continuous mode: customers a tick may check (its share of CYREXA_MAX_RPS, check-policy.ts tickBudget). */
+  tickBudget?: number;
   /** Check jobs in flight per process; customer checks inside them share CHECK_CONCURRENCY. */
   batchConcurrency: number;
   locks: QueueLocks;
@@ -46,9 +48,12 @@ export function startQueueWorkers(deps: WorkerDependencies, onError: (error: Err
     SCAN_QUEUE,
     async (job: Job<ScanJobData>, _token, signal) => {
       const trigger = job.data.trigger;
-      const started = await lifecycle.start(trigger, `job-${job.id}`);
+      const started = trigger === 'continuous' ? await lifecycle.startTick(`job-${job.id}`, deps.tickBudget ?? 1) : await lifecycle.start(trigger, `job-${job.id}`);
+      if (started.kind === 'idle') return { idle: true };
       if (started.kind === 'busy') {
-        log.warn({ runningScanId: started.running.id, trigger }, 'scan tick skipped: a scan is still running');
+        // A tick's customers stay due: the next tick takes them (no warning a minute while a long scan runs).
+        if (trigger === 'continuous') log.info({ runningScanId: started.running.id }, 'tick skipped: a scan is still running');
+        else log.warn({ runningScanId: started.running.id, trigger }, 'scan tick skipped: a scan is still running');
         return { skipped: true };
       }
       if (started.kind === 'ended') return { scanId: started.scan.id };

@@ -11,6 +11,8 @@ export interface ScanRow {
   finished_at: Date | null;
   lease_until: Date;
   cursor: string | null;
+  /** A tick's scan (trigger `continuous`): the customers it checks; empty for other scans. */
+  selection: string[];
   enumerated: boolean;
   batches_total: number;
   batches_done: number;

@@ -28,7 +28,7 @@ describe('migrations', () => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        const rows = await client.query('SELECT migration_name, checksum, finished_at FROM _prisma_migrations');
+        const rows = await client.query('SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name');
         expect(rows.rows.map((r: { migration_name: string }) => r.migration_name)).toEqual(all);
         expect(rows.rows.every((r: { checksum: string; finished_at: Date | null }) => r.checksum.length === 64 && r.finished_at !== null)).toBe(true);
         const tables = await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
@@ -143,6 +143,7 @@ describe('migrations', () => {
         'scans.scans_trigger_check',
         'silences.silences_period_check',
         'silences.silences_removed_check',
+        'tracked_customers.tracked_customers_due_priority_check',
         'tracked_customers.tracked_customers_last_outcome_check',
         'unknown_values.unknown_values_field_check',
       ]);
