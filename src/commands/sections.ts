@@ -12,7 +12,7 @@ export const COMMAND_SECTIONS = {
   'track import': ['database'],
   // links: the emails carry each case's link when PUBLIC_URL and LINK_SECRET are set.
   scan: ['database', 'redis', 'cyrexa', 'scan', 'rules', 'mail', 'links'],
-  status: ['database'],
+  status: ['database', 'scan'],
   history: ['database'],
   'cases list': ['database'],
   'cases show': ['database'],

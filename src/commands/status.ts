@@ -1,10 +1,13 @@
 import { caseLabel } from '../domain/cases.js';
+import type { ScanSchedule } from '../domain/schedule.js';
 import { EXIT_OK, runCommand } from './context.js';
 import { COMMAND_SECTIONS } from './sections.js';
 
 export function statusCommand(options: { json?: boolean }): Promise<number> {
-  return runCommand(COMMAND_SECTIONS.status, async ({ app, out }) => {
-    const [scans, { tracked, failing: failingCount }, failing, { failedDeliveries: refusedCount, ...counts }, failedAlerts, refused, cases, activeSilences] = await Promise.all([
+  return runCommand(COMMAND_SECTIONS.status, async ({ app, config, out }) => {
+    const schedule = config.scan.schedule;
+    const [pace, scans, { tracked, failing: failingCount }, failing, { failedDeliveries: refusedCount, ...counts }, failedAlerts, refused, cases, activeSilences] = await Promise.all([
+      app.customers.pace(),
       app.scans.recent(5),
       app.customers.counts(),
       app.customers.list({ limit: 20, failingOnly: true }),
@@ -19,6 +22,8 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
       out(
         JSON.stringify({
           trackedCustomers: tracked,
+          schedule,
+          checking: { checksLastHour: pace.checksLastHour, oldestCheckAt: pace.oldestCheckAt?.toISOString() ?? null, neverChecked: pace.neverChecked, ...(schedule.kind === 'continuous' ? { dueNow: pace.dueNow } : {}) },
           lastScans: scans.map((s) => ({ ...s, startedAt: s.startedAt.toISOString(), finishedAt: s.finishedAt?.toISOString() ?? null })),
           failingCustomers: { count: failingCount, customers: failing.map((c) => ({ customerId: c.customerId, lastError: c.lastError, consecutiveFailures: c.consecutiveFailures, lastCheckedAt: c.lastCheckedAt?.toISOString() ?? null })) },
           alerts: counts,
@@ -36,6 +41,8 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
     const lastCompleted = scans.find((s) => s.status === 'completed');
     const lines = [
       `tracked customers: ${tracked}`,
+      `schedule: ${describeSchedule(schedule)}`,
+      `checks in the last hour: ${pace.checksLastHour}${schedule.kind === 'continuous' ? `; due now: ${pace.dueNow}` : ''}; oldest last check: ${pace.oldestCheckAt ? `${ago(now - pace.oldestCheckAt.getTime())} ago` : 'none'}${pace.neverChecked > 0 ? ` (${pace.neverChecked} never checked)` : ''}`,
       `last completed scan: ${lastCompleted?.finishedAt ? `${ago(now - lastCompleted.finishedAt.getTime())} ago (${lastCompleted.finishedAt.toISOString()})` : 'none among the last scans'}`,
       '',
       'last scans:',
@@ -63,6 +70,12 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
     out(lines.join('\n'));
     return EXIT_OK;
   }, { requireMigrated: true });
+}
+
+function describeSchedule(schedule: ScanSchedule): string {
+  if (schedule.kind === 'continuous') return `continuous: a tick every ${schedule.tickSeconds} s checks who is due, everyone at least every ${schedule.everyHours} h`;
+  if (schedule.kind === 'every') return `a scan every ${schedule.seconds} s`;
+  return `scans on "${schedule.pattern}" (${schedule.timezone})`;
 }
 
 function ago(ms: number): string {

@@ -19,6 +19,8 @@ export interface MetricsSource {
   alertCounts(): Promise<{ pending: number; failed: number; sent: number }>;
   trackedCustomers(): Promise<number>;
   lastCompletedScanAt(): Promise<Date | null>;
+  /** How checking keeps up; `budgetPerHour`: CYREXA_MAX_RPS × 3600. */
+  checkPace?(): Promise<{ checksLastHour: number; oldestCheckAt: Date | null; dueNow: number; budgetPerHour: number }>;
 }
 
 export type CheckOutcome = 'unchanged' | 'changed' | 'failed' | 'skipped';
@@ -50,6 +52,7 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    this.paceGauges(collected, registers);
     this.overdue = new Gauge({ name: 'kyc_monitor_scan_overdue', help: '1 when no scan has completed within twice the schedule interval', registers });
     const source = () => this.source;
     new Gauge({
@@ -84,6 +87,33 @@ export class Metrics {
         this.set(at ? at.getTime() / 1000 : 0);
       },
     });
+  }
+
+  /** Where the gauges read from at scrape time (the database). */
+  private paceGauges(collected: <T>(read: () => Promise<T>) => Promise<T>, registers: Registry[]): void {
+    const source = () => this.source;
+    // One read a scrape for the four gauges: each collect() asks, the first read is shared.
+    let pending: Promise<Awaited<ReturnType<NonNullable<MetricsSource['checkPace']>>> | null> | null = null;
+    const pace = () => {
+      const from = source();
+      if (!from?.checkPace) return Promise.resolve(null);
+      pending ??= collected(() => from.checkPace?.() ?? Promise.resolve(null)).finally(() => setTimeout(() => (pending = null), 0));
+      return pending;
+    };
+    const gauge = (name: string, help: string, value: (p: NonNullable<Awaited<ReturnType<typeof pace>>>) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          const p = await pace();
+          if (p) this.set(value(p));
+        },
+      });
+    gauge('kyc_monitor_checks_last_hour', 'Customers checked in the last hour', (p) => p.checksLastHour);
+    gauge('kyc_monitor_api_budget_used_ratio', "Checks in the last hour over the hour's API budget (CYREXA_MAX_RPS × 3600)", (p) => p.checksLastHour / p.budgetPerHour);
+    gauge('kyc_monitor_oldest_check_timestamp_seconds', 'Unix time of the oldest last check of a tracked customer (when tracked, if never checked; 0: none tracked)', (p) => (p.oldestCheckAt ? p.oldestCheckAt.getTime() / 1000 : 0));
+    gauge('kyc_monitor_due_customers', 'Customers due for a check now (continuous mode)', (p) => p.dueNow);
   }
 
   /** Where the gauges read from at scrape time (the database). */

@@ -1,4 +1,5 @@
 import { countCustomers } from '../sql/count-customers.js';
+import { checkPace, type CheckPace } from '../sql/check-pace.js';
 import { listCustomers, type CustomerRow, type ListCustomers } from '../sql/list-customers.js';
 import { trackCustomers } from '../sql/track-customers.js';
 import { untrackCustomers } from '../sql/untrack-customers.js';
@@ -34,6 +35,11 @@ export class CustomerStore {
   /** How many customers are tracked, and how many of them failed their last check. */
   async counts(): Promise<{ tracked: number; failing: number }> {
     return this.db.withClient((c) => countCustomers(c));
+  }
+
+  /** How checking keeps up: checks in the last hour, oldest last check, due now. */
+  async pace(): Promise<CheckPace> {
+    return this.db.withClient((c) => checkPace(c));
   }
 
   async countActive(): Promise<number> {

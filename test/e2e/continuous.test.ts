@@ -4,6 +4,8 @@ import type { SandboxDocument } from '../../src/sandbox/generator.js';
 import type { RunningCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { csvRows, TestSmtpServer } from '../support/smtp.js';
+import { runCli } from '../support/cli.js';
+import { freePort } from '../support/servers.js';
 import { startWorker, stopWorker, until, workerEnv } from '../support/worker.js';
 
 // SCAN_MODE=continuous: a tick every TICK_SECONDS checks the customers then due, at most its
@@ -42,16 +44,28 @@ beforeEach(async () => {
 afterAll(() => t?.drop());
 
 /** CYREXA_MAX_RPS 10 and a tick a second: 9 customers a tick. */
-const env = () => workerEnv({ databaseUrl: t.url, sandboxUrl: sandbox.url, smtpUrl: smtp.url, extra: { SCAN_EVERY_SECONDS: undefined, SCAN_MODE: 'continuous', TICK_SECONDS: '1', CYREXA_MAX_RPS: '10', ALERT_BATCH_SECONDS: '0' } });
+const env = (extra: Record<string, string> = {}) =>
+  workerEnv({ databaseUrl: t.url, sandboxUrl: sandbox.url, smtpUrl: smtp.url, extra: { SCAN_EVERY_SECONDS: undefined, SCAN_MODE: 'continuous', TICK_SECONDS: '1', CYREXA_MAX_RPS: '10', ALERT_BATCH_SECONDS: '0', ...extra } });
 
 describe('continuous mode', { timeout: 180_000 }, () => {
   it('checks everyone once within the budget of each tick, sets when each is due next, and checks a due customer again', async () => {
     const ids = Array.from({ length: 30 }, (_, i) => `cont-${String(i).padStart(2, '0')}`);
     await t.db.trackedCustomer.createMany({ data: ids.map((customerId) => ({ customerId })) });
     for (const [i, id] of ids.entries()) sandbox.setDocuments(id, [doc(id, i % 3 === 0 ? 'underverification' : 'verified')]);
-    const worker = await startWorker(env());
+    const httpPort = await freePort();
+    const worker = await startWorker(env({ HTTP_PORT: String(httpPort) }));
     try {
       await until('every customer checked', async () => (await t.db.trackedCustomer.count({ where: { lastCheckedAt: { not: null } } })) === ids.length, 60_000);
+      // status and /metrics say how checking keeps up.
+      const status = await runCli(['status', '--json'], env());
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({ schedule: { kind: 'continuous', tickSeconds: 1, everyHours: 24 }, checking: { checksLastHour: ids.length, neverChecked: 0, dueNow: 0 } });
+      expect((await runCli(['status'], env())).stdout).toContain('schedule: continuous: a tick every 1 s checks who is due, everyone at least every 24 h\nchecks in the last hour: 30; due now: 0; oldest last check: ');
+      const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      expect(metrics).toMatch(/^kyc_monitor_checks_last_hour 30$/m);
+      expect(metrics).toMatch(/^kyc_monitor_due_customers 0$/m);
+      expect(metrics).toMatch(new RegExp(`^kyc_monitor_api_budget_used_ratio ${30 / 36_000}$`, 'm'));
+      expect(metrics).toMatch(/^kyc_monitor_oldest_check_timestamp_seconds \d+(\.\d+)?$/m);
       // One request each: nobody is due again within the test but those the test makes due.
       expect(requests.map((r) => r.id).sort()).toEqual(ids);
       const ticks = await t.db.scan.findMany({ where: { trigger: 'continuous' }, orderBy: { startedAt: 'asc' } });
