@@ -309,7 +309,7 @@ export async function scanExpecting(run: BenchRun, sandboxUrl: string, expected:
       CYREXA_MAX_RPS: '100000',
       CHECK_CONCURRENCY: String(concurrency),
       ALERT_TO: 'bench@example.com',
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: 'warn',
     },
     'scan',
   );

@@ -9,9 +9,11 @@
 //   4. After VACUUM ANALYZE: `status`, `status --json`, `track list --failing` and `cases list`
 //      as a user runs them (a process each, Node start-up included: the median of three), and the
 //      size of the database per customer (`dbBytesPerCustomer`). `status` on the empty database
-//      (before the import) is the same command's fixed cost (`statusSecondsEmpty`).
+//      (before the import) is the same command's fixed cost (`statusSecondsEmpty`). Then the same
+//      four without Node's start-up (bench/command-child.ts: the command's modules loaded first,
+//      then the command function timed): `…CommandSeconds1M`.
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,9 @@ import { customerIdFor } from '../../dist/sandbox/generator.js';
 import { createDatabase } from '../../dist/store/database.js';
 import { migrate } from '../../dist/store/migrations.js';
 import { cleanUp, log, newRun, root, round, scanExpecting, seedSnapshots, startSandbox, TENANT, type BenchRun, type Figures } from '../support.ts';
+
+/** The Node flags `bin/kyc-monitor` runs the CLI with, for the command measured without start-up. */
+const NODE_FLAGS = (process.env.KYC_MONITOR_NODE_FLAGS ?? readFileSync(`${root}/bin/node-flags`, 'utf8')).trim().split(/\s+/).filter(Boolean);
 
 export interface ScaleOptions {
   customers: number;
@@ -56,15 +61,26 @@ export async function scale({ customers, concurrency }: ScaleOptions): Promise<F
     const bytes = await sizeAfterVacuum(run);
     log(`scale: VACUUM ANALYZE in ${((performance.now() - started) / 1000).toFixed(1)} s, database ${round(bytes / 2 ** 20)} MB`);
 
-    const status = await median(['status'], (out) => out.includes(`tracked customers: ${customers}`) && out.includes(`failing customers: ${gone}`));
-    const statusJson = await median(['status', '--json'], (out) => {
+    const statusOk = (out: string) => out.includes(`tracked customers: ${customers}`) && out.includes(`failing customers: ${gone}`);
+    const statusJsonOk = (out: string) => {
       const doc = JSON.parse(out) as { trackedCustomers: number; failingCustomers: { count: number }; cases: { open: number; acknowledged: number } };
       return doc.trackedCustomers === customers && doc.failingCustomers.count === gone && doc.cases.open === cases.open && doc.cases.acknowledged === cases.acknowledged;
-    });
+    };
     // A header line, then one line a customer or case.
-    const failing = await median(['track', 'list', '--failing'], (out) => lines(out) === gone + 1 && out.includes('-gone'));
-    const caseList = await median(['cases', 'list'], (out) => lines(out) === cases.open + cases.acknowledged + 1);
+    const failingOk = (out: string) => lines(out) === gone + 1 && out.includes('-gone');
+    const casesOk = (out: string) => lines(out) === cases.open + cases.acknowledged + 1;
+    const status = await median(['status'], statusOk);
+    const statusJson = await median(['status', '--json'], statusJsonOk);
+    const failing = await median(['track', 'list', '--failing'], failingOk);
+    const caseList = await median(['cases', 'list'], casesOk);
     log(`scale: status ${status} s, status --json ${statusJson} s, track list --failing ${failing} s, cases list ${caseList} s (${statusSecondsEmpty.toFixed(2)} s for status on an empty database)`);
+    const inside = {
+      status: await median([], statusOk, 'status'),
+      statusJson: await median([], statusJsonOk, 'status-json'),
+      failing: await median([], failingOk, 'failing'),
+      cases: await median([], casesOk, 'cases'),
+    };
+    log(`scale: without Node's start-up: status ${inside.status} s, status --json ${inside.statusJson} s, track list --failing ${inside.failing} s, cases list ${inside.cases} s`);
 
     return {
       scaleCustomers: customers,
@@ -73,6 +89,10 @@ export async function scale({ customers, concurrency }: ScaleOptions): Promise<F
       statusJsonSeconds1M: statusJson,
       failingListSeconds1M: failing,
       casesListSeconds1M: caseList,
+      statusCommandSeconds1M: inside.status,
+      statusJsonCommandSeconds1M: inside.statusJson,
+      failingListCommandSeconds1M: inside.failing,
+      casesListCommandSeconds1M: inside.cases,
       statusSecondsEmpty: round(statusSecondsEmpty, 2),
       dbBytesPerCustomer: round(bytes / customers),
       peakRssMb1M: round(scan.peakRssMb),
@@ -84,10 +104,10 @@ export async function scale({ customers, concurrency }: ScaleOptions): Promise<F
   }
 
   /** The median wall time of three runs of the command, each of whose output must pass `valid`. */
-  async function median(args: string[], valid: (stdout: string) => boolean): Promise<number> {
+  async function median(args: string[], valid: (stdout: string) => boolean, inProcess?: string): Promise<number> {
     const seconds: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const { seconds: s, stdout } = await cli(run, args);
+      const { seconds: s, stdout } = await cli(run, args, inProcess);
       if (!valid(stdout)) throw new Error(`scale: \`kyc-monitor ${args.join(' ')}\` printed what it should not:\n${stdout.slice(0, 2000)}`);
       seconds.push(s);
     }
@@ -176,10 +196,14 @@ async function sizeAfterVacuum(run: BenchRun): Promise<number> {
 }
 
 /** `kyc-monitor <args>` as a user runs it: a process of its own, timed from spawn to exit. */
-function cli(run: BenchRun, args: string[]): Promise<{ seconds: number; stdout: string }> {
+function cli(run: BenchRun, args: string[], inProcess?: string): Promise<{ seconds: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(`${root}/bin/kyc-monitor`, args, {
+    // inProcess: the command's own time, measured inside a process that loaded its modules first.
+    const [command, argv] = inProcess
+      ? [process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', `${root}/bench/command-child.ts`, inProcess]]
+      : [`${root}/bin/kyc-monitor`, args];
+    const child = spawn(command, argv, {
       env: { PATH: process.env.PATH, DATABASE_URL: run.databaseUrl, REDIS_URL: run.redisUrl, QUEUE_PREFIX: run.prefix, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -188,8 +212,9 @@ function cli(run: BenchRun, args: string[]): Promise<{ seconds: number; stdout: 
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     child.on('exit', (code) => {
-      const seconds = (performance.now() - started) / 1000;
-      if (code !== 0) return reject(new Error(`scale: \`kyc-monitor ${args.join(' ')}\` exited ${code}:\n${err}`));
+      const inside = /command seconds ([\d.]+)/.exec(err);
+      const seconds = inProcess && inside ? Number(inside[1]) : (performance.now() - started) / 1000;
+      if (code !== 0 || (inProcess && !inside)) return reject(new Error(`scale: \`kyc-monitor ${args.join(' ')}\` exited ${code}:\n${err}`));
       resolve({ seconds, stdout: Buffer.concat(out).toString() });
     });
   });
