@@ -22,17 +22,21 @@
 //   scaleout    one worker, then two, scanning --scale-out-customers (20,000) at
 //               --scale-out-latency-ms (50), rate limit off.
 //   export      `kyc-monitor export` of --export-records (1,000,000) case timeline records: time, peak RSS.
+//   scale       --scale-customers (1,000,000) tracked: `track import` of them all, `status`,
+//               `track list --failing` and `cases list` as processes, database size, and the peak
+//               RSS of a full scan (bench/parts/scale.ts).
 // --concurrency (20) is CHECK_CONCURRENCY of every scan, and the ceiling's.
 import { parseArgs } from 'node:util';
 import { exportPart } from './parts/export.ts';
 import { latency } from './parts/latency.ts';
 import { memory, type MemoryScan } from './parts/memory.ts';
 import { rate } from './parts/rate.ts';
+import { scale } from './parts/scale.ts';
 import { scaleOut } from './parts/scaleout.ts';
 import { throughput } from './parts/throughput.ts';
 import { log, round, size, type Figures } from './support.ts';
 
-const PARTS = ['throughput', 'latency', 'memory', 'rate', 'scaleout', 'export'] as const;
+const PARTS = ['throughput', 'latency', 'memory', 'rate', 'scaleout', 'export', 'scale'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -50,6 +54,7 @@ const { values } = parseArgs({
     'scale-out-customers': { type: 'string', default: '20000' },
     'scale-out-latency-ms': { type: 'string', default: '50' },
     'export-records': { type: 'string', default: '1000000' },
+    'scale-customers': { type: 'string', default: '1000000' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -72,6 +77,7 @@ const rateSeconds = whole('rate-seconds', 1);
 const scaleOutCustomers = whole('scale-out-customers', 10);
 const scaleOutLatencyMs = whole('scale-out-latency-ms', 0);
 const exportRecords = whole('export-records', 10);
+const scaleCustomers = whole('scale-customers', 1000);
 const parts = String(values.only)
   .split(',')
   .map((p) => p.trim())
@@ -104,6 +110,7 @@ const runners: Record<Part, () => Promise<Figures>> = {
   rate: () => rate({ rateLimit, seconds: rateSeconds }),
   scaleout: () => scaleOut({ customers: scaleOutCustomers, latencyMs: scaleOutLatencyMs, concurrency }),
   export: () => exportPart({ records: exportRecords }),
+  scale: () => scale({ customers: scaleCustomers, concurrency }),
 };
 const result: Record<string, number | string[]> = { parts };
 try {

@@ -311,3 +311,31 @@ export async function ceilingAndUnchangedScans(
   }
   return { ceilingPerSecond: mean(ceilings), scans, scanPerSecond: mean(scans.map((s) => s.perSecond)) };
 }
+
+/**
+ * One scan through `scan`'s code path in a process of its own (bench/scan-child.ts), where
+ * exactly `expected.failed` customers fail (unknown to the sandbox) and the rest are checked.
+ */
+export async function scanExpecting(run: BenchRun, sandboxUrl: string, expected: { checked: number; failed: number }, concurrency: number): Promise<ScanMeasurement> {
+  const result = await runChild<Omit<ScanMeasurement, 'perSecond'>>(
+    'scan-child.ts',
+    [],
+    {
+      DATABASE_URL: run.databaseUrl,
+      REDIS_URL: run.redisUrl,
+      QUEUE_PREFIX: run.prefix,
+      CYREXA_BASE_URL: sandboxUrl,
+      CYREXA_TENANT_ID: TENANT,
+      CYREXA_ACCESS_TOKEN: TOKEN,
+      CYREXA_MAX_RPS: '100000',
+      CHECK_CONCURRENCY: String(concurrency),
+      ALERT_TO: 'bench@example.com',
+      LOG_LEVEL: 'warn',
+    },
+    'scan',
+  );
+  if (result.summary.checked !== expected.checked || result.summary.failed !== expected.failed) {
+    throw new Error(`scan checked ${result.summary.checked}/${expected.checked} customers with ${result.summary.failed}/${expected.failed} failures: not a valid measurement`);
+  }
+  return { ...result, perSecond: ((expected.checked + expected.failed) / result.ms) * 1000 };
+}

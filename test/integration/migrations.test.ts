@@ -124,6 +124,7 @@ describe('migrations', () => {
         "cases CREATE INDEX cases_open_follow_up_idx ON public.cases USING btree (opened_at) WHERE ((state)::text = 'open'::text)",
         "cases CREATE UNIQUE INDEX cases_unresolved_identity_key ON public.cases USING btree (customer_id, purpose, document_type, document_name) WHERE ((state)::text <> 'resolved'::text)",
         'ops_incidents CREATE UNIQUE INDEX ops_incidents_open_kind_key ON public.ops_incidents USING btree (kind) WHERE (ended_at IS NULL)',
+        "tracked_customers CREATE INDEX tracked_customers_failing_idx ON public.tracked_customers USING btree (customer_id) WHERE ((last_outcome)::text = 'failed'::text)",
       ]);
       expect(a.structure.filter((line) => !partial.includes(line))).toEqual(b.structure);
       expect(b.checks).toEqual([]);
