@@ -12,6 +12,10 @@
 //      (before the import) is the same command's fixed cost (`statusSecondsEmpty`). Then the same
 //      four without Node's start-up (bench/command-child.ts: the command's modules loaded first,
 //      then the command function timed): `…CommandSeconds1M`.
+//   5. Continuous mode's due times spread as a day of checking leaves them (the policy's four
+//      priorities, due over the next 24 hours, a tick's worth overdue), then the tick's choice of
+//      the customers due now (src/sql/insert-tick-scan.ts dueCustomersSql, a budget of
+//      tickBudget(10/s, 1 min) = 540): the median of five (`dueQuerySeconds1M`).
 import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -21,6 +25,8 @@ import path from 'node:path';
 import { customerIdFor } from '../../dist/sandbox/generator.js';
 import { createDatabase } from '../../dist/store/database.js';
 import { migrate } from '../../dist/store/migrations.js';
+import { dueCustomersSql } from '../../dist/sql/insert-tick-scan.js';
+import { tickBudget } from '../../dist/domain/check-policy.js';
 import { cleanUp, log, newRun, root, round, scanExpecting, seedSnapshots, startSandbox, TENANT, type BenchRun, type Figures } from '../support.ts';
 
 /** The Node flags `bin/kyc-monitor` runs the CLI with, for the command measured without start-up. */
@@ -82,8 +88,12 @@ export async function scale({ customers, concurrency }: ScaleOptions): Promise<F
     };
     log(`scale: without Node's start-up: status ${inside.status} s, status --json ${inside.statusJson} s, track list --failing ${inside.failing} s, cases list ${inside.cases} s`);
 
+    const due = await dueQuery(run, customers);
+    log(`scale: a tick's choice of ${due.chosen} due customers among ${customers} in ${due.seconds} s`);
+
     return {
       scaleCustomers: customers,
+      dueQuerySeconds1M: due.seconds,
       import1MSeconds: round(imported.seconds, 1),
       statusSeconds1M: status,
       statusJsonSeconds1M: statusJson,
@@ -178,6 +188,39 @@ async function seedCases(run: BenchRun, counts: { open: number; acknowledged: nu
          ORDER BY 2`,
       );
     });
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Spreads the customers' due times as continuous mode leaves them after a day (priority 1 for
+ * one in twenty, 2 for three in ten, 3 for the rest; due times over the next 24 hours, one in
+ * 720 two minutes overdue), then times the tick's choice of the customers due now.
+ */
+async function dueQuery(run: BenchRun, customers: number): Promise<{ seconds: number; chosen: number }> {
+  const db = createDatabase({ url: run.databaseUrl });
+  try {
+    await db.withClient((c) =>
+      c.query(`UPDATE tracked_customers SET
+                 due_priority = CASE WHEN abs(hashtext(customer_id)) % 100 < 5 THEN 1 WHEN abs(hashtext(customer_id)) % 100 < 35 THEN 2 ELSE 3 END,
+                 due_at = CASE WHEN abs(hashtext(customer_id || 'due')) % 720 = 0 THEN now() - interval '2 minutes'
+                               ELSE now() + (abs(hashtext(customer_id || 'at')) % 86400) * interval '1 second' END`),
+    );
+    await db.withClient((c) => c.query('VACUUM ANALYZE tracked_customers'));
+    const budget = tickBudget(10, 60_000);
+    const times: number[] = [];
+    let chosen = 0;
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      const { rows } = await db.withClient((c) => c.query(dueCustomersSql('$1'), [budget]));
+      times.push((performance.now() - started) / 1000);
+      chosen = rows.length;
+    }
+    // A tick's worth is overdue: the budget is filled.
+    if (chosen !== Math.min(budget, Math.floor(customers / 720))) log(`scale: the tick chose ${chosen} customers`);
+    if (chosen === 0) throw new Error('scale: the tick chose nobody');
+    return { seconds: round(times.sort((a, b) => a - b)[2] ?? 0, 3), chosen };
   } finally {
     await db.close();
   }

@@ -6,8 +6,7 @@ import { COMMAND_SECTIONS } from './sections.js';
 export function statusCommand(options: { json?: boolean }): Promise<number> {
   return runCommand(COMMAND_SECTIONS.status, async ({ app, config, out }) => {
     const schedule = config.scan.schedule;
-    const [pace, scans, { tracked, failing: failingCount }, failing, { failedDeliveries: refusedCount, ...counts }, failedAlerts, refused, cases, activeSilences] = await Promise.all([
-      app.customers.pace(),
+    const [scans, pace, failing, { failedDeliveries: refusedCount, ...counts }, failedAlerts, refused, cases, activeSilences] = await Promise.all([
       app.scans.recent(5),
       app.customers.counts(),
       app.customers.list({ limit: 20, failingOnly: true }),
@@ -17,6 +16,7 @@ export function statusCommand(options: { json?: boolean }): Promise<number> {
       app.cases.counts(),
       app.silences.countActive(),
     ]);
+    const { tracked, failing: failingCount } = pace;
     const oldestOpen = cases.oldest_open_id === null || cases.oldest_open_at === null ? null : { id: Number(cases.oldest_open_id), openedAt: cases.oldest_open_at };
     if (options.json) {
       out(

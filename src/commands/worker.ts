@@ -98,7 +98,7 @@ export function workerCommand(): Promise<number> {
             },
             trackedCustomers: () => app.customers.countActive(),
             lastCompletedScanAt: async () => (await app.scans.lastCompleted())?.finishedAt ?? null,
-            checkPace: async () => ({ ...(await app.customers.pace()), budgetPerHour: config.cyrexa.maxRps * 3600 }),
+            checkPace: async () => ({ ...(await app.customers.counts()), budgetPerHour: config.cyrexa.maxRps * 3600 }),
           });
           return startHttpServer(
             config.http.port,

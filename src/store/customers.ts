@@ -1,5 +1,4 @@
-import { countCustomers } from '../sql/count-customers.js';
-import { checkPace, type CheckPace } from '../sql/check-pace.js';
+import { countCustomers, type CustomerCounts } from '../sql/count-customers.js';
 import { listCustomers, type CustomerRow, type ListCustomers } from '../sql/list-customers.js';
 import { trackCustomers } from '../sql/track-customers.js';
 import { untrackCustomers } from '../sql/untrack-customers.js';
@@ -33,13 +32,9 @@ export class CustomerStore {
   }
 
   /** How many customers are tracked, and how many of them failed their last check. */
-  async counts(): Promise<{ tracked: number; failing: number }> {
+  /** Tracked, failing, and how checking keeps up (checks in the last hour, oldest last check, due now): one pass. */
+  async counts(): Promise<CustomerCounts> {
     return this.db.withClient((c) => countCustomers(c));
-  }
-
-  /** How checking keeps up: checks in the last hour, oldest last check, due now. */
-  async pace(): Promise<CheckPace> {
-    return this.db.withClient((c) => checkPace(c));
   }
 
   async countActive(): Promise<number> {
