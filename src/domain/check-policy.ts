@@ -6,9 +6,11 @@ import { offsetMinutes } from './schedule.js';
 //   0  its document's known expiry date has begun (checked right after the day starts in
 //      SCAN_TIMEZONE, then hourly until the API says `expired`);
 //   1  a document is under verification (it settles to verified or declined);
-//   2  a document expires within `expiringWithinDays` (it may be renewed), or is expired,
-//      declined or incomplete (a new upload is likely);
-//   3  everyone else, at least every CHECK_EVERY_HOURS — which bounds every customer's wait.
+//   2  the routine check, due `routineMarginMs` before CHECK_EVERY_HOURS have passed — ranked
+//      above the watch below, so that nobody waits longer than CHECK_EVERY_HOURS even when more
+//      is due than the budget allows (after downtime, at the start);
+//   3  a document expires within `expiringWithinDays` (it may be renewed), or is expired,
+//      declined or incomplete (a new upload is likely): watched.
 // The earliest of the times these rules give is when the customer is due; the rule that gave it
 // is its priority. When more is due than a tick's budget, lower priority numbers go first, then
 // the longest overdue.
@@ -23,6 +25,8 @@ export interface PolicyDocument {
 export interface CheckPolicy {
   /** CHECK_EVERY_HOURS: nobody waits longer than this between checks. */
   everyMs: number;
+  /** How long before `everyMs` runs out the routine check is due (ticks, a tick's spread, a backlog). */
+  routineMarginMs: number;
   /** While a document is under verification. */
   underVerificationEveryMs: number;
   /** While a document expires soon, or is expired, declined or incomplete. */
@@ -42,7 +46,7 @@ export interface CheckPolicy {
 export interface Due {
   /** When the customer is due (ms). */
   at: number;
-  /** 0 (most urgent) to 3 (routine). */
+  /** 0 (most urgent) to 3 (the watch). */
   priority: 0 | 1 | 2 | 3;
 }
 
@@ -54,6 +58,7 @@ export function defaultPolicy(everyHours = 24, timeZone = 'UTC'): CheckPolicy {
   const everyMs = everyHours * HOUR;
   return {
     everyMs,
+    routineMarginMs: Math.min(HOUR, everyMs / 10),
     underVerificationEveryMs: Math.min(everyMs, 20 * MINUTE),
     watchEveryMs: Math.min(everyMs, 4 * HOUR),
     expiringWithinDays: 7,
@@ -69,6 +74,7 @@ const WATCHED = new Set(['expired', 'declined', 'incomplete']);
 /** The instant (ms) the calendar day `day` (`YYYY-MM-DD`) begins in `timeZone`. */
 export function startOfDay(day: string, timeZone: string): number {
   const utc = Date.parse(`${day}T00:00:00Z`);
+  if (timeZone === 'UTC') return utc;
   // Midnight there is midnight UTC less the zone's offset at that moment (read twice: the offset
   // of the first guess may be the other side of a clock change).
   let at = utc - offsetMinutes(timeZone, utc) * MINUTE;
@@ -78,7 +84,7 @@ export function startOfDay(day: string, timeZone: string): number {
 
 /** When the customer is next due, given what a successful check at `checkedAt` saw. */
 export function nextDue(documents: readonly PolicyDocument[], checkedAt: number, policy: CheckPolicy): Due {
-  let due: Due = { at: checkedAt + policy.everyMs, priority: 3 };
+  let due: Due = { at: checkedAt + policy.everyMs - policy.routineMarginMs, priority: 2 };
   const consider = (at: number, priority: Due['priority']) => {
     if (at < due.at || (at === due.at && priority < due.priority)) due = { at, priority };
   };
@@ -86,11 +92,11 @@ export function nextDue(documents: readonly PolicyDocument[], checkedAt: number,
   for (const doc of documents) {
     const status = doc.status.trim().toLowerCase();
     if (status === 'underverification') consider(checkedAt + policy.underVerificationEveryMs, 1);
-    else if (WATCHED.has(status)) consider(checkedAt + policy.watchEveryMs, 2);
+    else if (WATCHED.has(status)) consider(checkedAt + policy.watchEveryMs, 3);
     if (doc.expiresOn === null || status === 'expired') continue;
     if (doc.expiresOn > today) {
       consider(startOfDay(doc.expiresOn, policy.timeZone) + policy.expiryGraceMs, 0);
-      if (Date.parse(`${doc.expiresOn}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`) <= policy.expiringWithinDays * DAY) consider(checkedAt + policy.watchEveryMs, 2);
+      if (Date.parse(`${doc.expiresOn}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`) <= policy.expiringWithinDays * DAY) consider(checkedAt + policy.watchEveryMs, 3);
     } else if (status === 'verified') {
       // Its expiry date has begun and the API does not say expired yet.
       consider(checkedAt + policy.expiryDayEveryMs, 0);
@@ -101,7 +107,7 @@ export function nextDue(documents: readonly PolicyDocument[], checkedAt: number,
 
 /** When a customer whose check failed at `checkedAt` is due again. */
 export function retryDue(checkedAt: number, policy: CheckPolicy): Due {
-  return { at: checkedAt + policy.retryMs, priority: 3 };
+  return { at: checkedAt + policy.retryMs, priority: 2 };
 }
 
 /**

@@ -76,9 +76,9 @@ describe('continuous mode', { timeout: 180_000 }, () => {
       const rows = await t.db.trackedCustomer.findMany({ orderBy: { customerId: 'asc' } });
       for (const [i, row] of rows.entries()) {
         const wait = row.dueAt.getTime() - (row.lastCheckedAt?.getTime() ?? 0);
-        // Under verification: again in 20 minutes (priority 1); verified: in a day (routine).
+        // Under verification: again in 20 minutes (priority 1); verified: the routine check, an hour before a day has passed.
         if (i % 3 === 0) expect([row.duePriority, Math.round(wait / MIN)]).toEqual([1, 20]);
-        else expect([row.duePriority, Math.round(wait / MIN)]).toEqual([3, 24 * 60]);
+        else expect([row.duePriority, Math.round(wait / MIN)]).toEqual([2, 23 * 60]);
       }
 
       // cont-01 becomes expired and falls due: the next tick checks it, and the alert goes out.
@@ -89,7 +89,7 @@ describe('continuous mode', { timeout: 180_000 }, () => {
       expect(csvRows(email!).find((r) => r.customer_id === 'cont-01')).toMatchObject({ previous_status: 'verified', new_status: 'expired' });
       // Expired: watched every 4 hours for its renewal.
       const after = await t.db.trackedCustomer.findUniqueOrThrow({ where: { customerId: 'cont-01' } });
-      expect(after.duePriority).toBe(2);
+      expect(after.duePriority).toBe(3);
       expect(Math.round((after.dueAt.getTime() - (after.lastCheckedAt?.getTime() ?? 0)) / MIN)).toBe(240);
     } finally {
       expect(await stopWorker(worker)).toBe(0);

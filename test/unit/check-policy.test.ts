@@ -11,20 +11,20 @@ const doc = (status: string, expiresOn: string | null = null): PolicyDocument =>
 
 describe('nextDue', () => {
   it.each<[string, PolicyDocument[], string, number]>([
-    ['no document: the routine check a day later', [], '2026-11-27T10:00:00.000Z', 3],
-    ['verified, no expiry date: routine', [doc('verified')], '2026-11-27T10:00:00.000Z', 3],
-    ['verified, expires in a year: routine', [doc('verified', '2027-11-26')], '2026-11-27T10:00:00.000Z', 3],
-    ['verified, expires tomorrow: watched every 4 hours until the day begins', [doc('verified', '2026-11-27')], '2026-11-26T14:00:00.000Z', 2],
-    ['verified, expires in 3 days: watched every 4 hours', [doc('verified', '2026-11-29')], '2026-11-26T14:00:00.000Z', 2],
-    ['verified, expires in 8 days: routine', [doc('verified', '2026-12-04')], '2026-11-27T10:00:00.000Z', 3],
+    ['no document: the routine check an hour before a day has passed', [], '2026-11-27T09:00:00.000Z', 2],
+    ['verified, no expiry date: routine', [doc('verified')], '2026-11-27T09:00:00.000Z', 2],
+    ['verified, expires in a year: routine', [doc('verified', '2027-11-26')], '2026-11-27T09:00:00.000Z', 2],
+    ['verified, expires tomorrow: watched every 4 hours until the day begins', [doc('verified', '2026-11-27')], '2026-11-26T14:00:00.000Z', 3],
+    ['verified, expires in 3 days: watched every 4 hours', [doc('verified', '2026-11-29')], '2026-11-26T14:00:00.000Z', 3],
+    ['verified, expires in 8 days: routine', [doc('verified', '2026-12-04')], '2026-11-27T09:00:00.000Z', 2],
     ['verified on its expiry day: hourly until the API says expired', [doc('verified', '2026-11-26')], '2026-11-26T11:00:00.000Z', 0],
     ['verified past its expiry date: hourly', [doc('VERIFIED ', '2026-11-20')], '2026-11-26T11:00:00.000Z', 0],
-    ['expired: watched for the renewal', [doc('expired', '2026-11-20')], '2026-11-26T14:00:00.000Z', 2],
-    ['declined: watched for a new upload', [doc('declined', '2027-05-01')], '2026-11-26T14:00:00.000Z', 2],
-    ['incomplete: watched', [doc('incomplete')], '2026-11-26T14:00:00.000Z', 2],
+    ['expired: watched for the renewal', [doc('expired', '2026-11-20')], '2026-11-26T14:00:00.000Z', 3],
+    ['declined: watched for a new upload', [doc('declined', '2027-05-01')], '2026-11-26T14:00:00.000Z', 3],
+    ['incomplete: watched', [doc('incomplete')], '2026-11-26T14:00:00.000Z', 3],
     ['under verification: every 20 minutes', [doc('underverification', '2027-05-01')], '2026-11-26T10:20:00.000Z', 1],
     ['the earliest rule wins', [doc('verified'), doc('declined'), doc('underverification'), doc('verified', '2026-11-27')], '2026-11-26T10:20:00.000Z', 1],
-    ['an expiry date beats a later rule', [doc('expired'), doc('verified', '2026-11-27')], '2026-11-26T14:00:00.000Z', 2],
+    ['an expiry date beats a later rule', [doc('expired'), doc('verified', '2026-11-27')], '2026-11-26T14:00:00.000Z', 3],
   ])('%s', (_what, documents, when, priority) => {
     const due = nextDue(documents, at, utc);
     expect(new Date(due.at).toISOString()).toBe(when);
@@ -43,14 +43,14 @@ describe('nextDue', () => {
     expect(nextDue([doc('verified', '2026-11-27')], Date.parse('2026-11-26T23:30:00Z'), berlin)).toEqual({ at: Date.parse('2026-11-27T00:30:00Z'), priority: 0 });
   });
 
-  it('never waits longer than CHECK_EVERY_HOURS, and shortens no rule below it', () => {
+  it('never waits longer than CHECK_EVERY_HOURS: the routine check comes a tenth (at most an hour) before, ahead of the watch', () => {
     const hourly = defaultPolicy(1, 'UTC');
-    expect(nextDue([doc('expired')], at, hourly)).toEqual({ at: at + H, priority: 2 });
-    expect(nextDue([doc('verified')], at, defaultPolicy(6, 'UTC'))).toEqual({ at: at + 6 * H, priority: 3 });
+    expect(nextDue([doc('expired')], at, hourly)).toEqual({ at: at + 54 * MIN, priority: 2 });
+    expect(nextDue([doc('verified')], at, defaultPolicy(6, 'UTC'))).toEqual({ at: at + 6 * H - 36 * MIN, priority: 2 });
   });
 
   it('tries a failed check again after 15 minutes', () => {
-    expect(retryDue(at, utc)).toEqual({ at: at + 15 * MIN, priority: 3 });
+    expect(retryDue(at, utc)).toEqual({ at: at + 15 * MIN, priority: 2 });
   });
 });
 
