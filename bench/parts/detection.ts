@@ -41,7 +41,9 @@ class Tally {
   readonly delaysMs: number[][] = KINDS.map(() => []);
   readonly missed = KINDS.map(() => 0);
   checks = 0;
+  /** The longest any customer went unchecked; and the same, counting only waits that ended after the first two days (past the start). */
   oldestMs = 0;
+  oldestAfterTwoDaysMs = 0;
   readonly #perSecond: Uint16Array;
   readonly #origin: number;
   readonly #end: number;
@@ -57,12 +59,17 @@ class Tally {
     if (at < this.#origin || at >= this.#end) throw new Error(`detection: a check at ${new Date(at).toISOString()} is outside the period`);
     this.checks++;
     this.#perSecond[Math.floor((at - this.#origin) / 1000)]!++;
-    this.oldestMs = Math.max(this.oldestMs, at - previous);
+    this.#waited(at, at - previous);
   }
 
   /** A customer's last check in the period was at `last`. */
   lastCheck(last: number): void {
-    this.oldestMs = Math.max(this.oldestMs, this.#end - last);
+    this.#waited(this.#end, this.#end - last);
+  }
+
+  #waited(until: number, ms: number): void {
+    this.oldestMs = Math.max(this.oldestMs, ms);
+    if (until >= this.#origin + 2 * DAY) this.oldestAfterTwoDaysMs = Math.max(this.oldestAfterTwoDaysMs, ms);
   }
 
   detected(kind: Kind, delayMs: number, missed: boolean): void {
@@ -159,9 +166,10 @@ interface PolicyDetail {
   checksByPriority: number[];
   /** The most customers left due after a tick (the budget did not reach them). */
   maxBacklog: number;
+  /** Minutes from the origin to the first tick that left no one due. */
+  startBacklogMinutes: number;
   /** Alerts of the period no check had seen DRAIN after it. */
   undetected: number;
-  nextDueCalls: number;
 }
 
 function policy(sim: Simulation): { tally: Tally; detail: PolicyDetail } {
@@ -174,9 +182,8 @@ function policy(sim: Simulation): { tally: Tally; detail: PolicyDetail } {
   const dueAt = new Float64Array(n);
   const priority = new Uint8Array(n);
   const last = new Float64Array(n);
-  const detail: PolicyDetail = { checksByPriority: [0, 0, 0, 0], maxBacklog: 0, undetected: 0, nextDueCalls: 0 };
+  const detail: PolicyDetail = { checksByPriority: [0, 0, 0, 0], maxBacklog: 0, startBacklogMinutes: -1, undetected: 0 };
   const schedule = (i: number, due: Due) => {
-    detail.nextDueCalls++;
     dueAt[i] = due.at;
     priority[i] = due.priority;
   };
@@ -201,7 +208,9 @@ function policy(sim: Simulation): { tally: Tally; detail: PolicyDetail } {
     }
     let taken = 0;
     for (const queue of due) while (taken < budget && queue.size > 0) batch[taken++] = queue.pop();
-    if (tick < end) detail.maxBacklog = Math.max(detail.maxBacklog, due.reduce((sum, q) => sum + q.size, 0));
+    const backlog = due.reduce((sum, q) => sum + q.size, 0);
+    if (tick < end) detail.maxBacklog = Math.max(detail.maxBacklog, backlog);
+    if (backlog === 0 && detail.startBacklogMinutes < 0) detail.startBacklogMinutes = (tick - origin) / MINUTE;
     for (let j = 1; j < taken; j++) {
       if (moreUrgent(dueOf(batch[j]!), dueOf(batch[j - 1]!))) throw new Error('detection: a tick took customers out of moreUrgent order');
     }
@@ -272,6 +281,7 @@ function figuresOf(name: string, tally: Tally, sim: Simulation): Figures {
   });
   figures[`${name}ChecksPerDay`] = round(tally.checks / days);
   figures[`${name}OldestCheckHours`] = round(tally.oldestMs / HOUR, 2);
+  figures[`${name}OldestCheckHoursAfterTwoDays`] = round(tally.oldestAfterTwoDaysMs / HOUR, 2);
   figures[`${name}BudgetExceededSeconds`] = tally.secondsOver(sim.rps);
   return figures;
 }
@@ -307,6 +317,7 @@ export function detection({ customers, days, rps }: DetectionOptions): Figures {
     budgetExceededSeconds: policyFigures.policyBudgetExceededSeconds!,
     ...Object.fromEntries(detail.checksByPriority.map((c, p) => [`policyPriority${p}ChecksPerDay`, round(c / days)])),
     policyMaxBacklog: detail.maxBacklog,
+    policyStartBacklogMinutes: detail.startBacklogMinutes,
     policyUndetected: detail.undetected,
     detectionExpiredChanges: counts[0]!,
     detectionExpiredUnknownDateChanges: counts[1]!,
