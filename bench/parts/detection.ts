@@ -166,6 +166,7 @@ interface PolicyDetail {
   checksByPriority: number[];
   /** The most customers left due after a tick (the budget did not reach them). */
   maxBacklog: number;
+  maxBacklogAfterTwoDays: number;
   /** Minutes from the origin to the first tick that left no one due. */
   startBacklogMinutes: number;
   /** Alerts of the period no check had seen DRAIN after it. */
@@ -182,7 +183,7 @@ function policy(sim: Simulation): { tally: Tally; detail: PolicyDetail } {
   const dueAt = new Float64Array(n);
   const priority = new Uint8Array(n);
   const last = new Float64Array(n);
-  const detail: PolicyDetail = { checksByPriority: [0, 0, 0, 0], maxBacklog: 0, startBacklogMinutes: -1, undetected: 0 };
+  const detail: PolicyDetail = { checksByPriority: [0, 0, 0, 0], maxBacklog: 0, maxBacklogAfterTwoDays: 0, startBacklogMinutes: -1, undetected: 0 };
   const schedule = (i: number, due: Due) => {
     dueAt[i] = due.at;
     priority[i] = due.priority;
@@ -210,6 +211,7 @@ function policy(sim: Simulation): { tally: Tally; detail: PolicyDetail } {
     for (const queue of due) while (taken < budget && queue.size > 0) batch[taken++] = queue.pop();
     const backlog = due.reduce((sum, q) => sum + q.size, 0);
     if (tick < end) detail.maxBacklog = Math.max(detail.maxBacklog, backlog);
+    if (tick < end && tick >= origin + 2 * DAY) detail.maxBacklogAfterTwoDays = Math.max(detail.maxBacklogAfterTwoDays, backlog);
     if (backlog === 0 && detail.startBacklogMinutes < 0) detail.startBacklogMinutes = (tick - origin) / MINUTE;
     for (let j = 1; j < taken; j++) {
       if (moreUrgent(dueOf(batch[j]!), dueOf(batch[j - 1]!))) throw new Error('detection: a tick took customers out of moreUrgent order');
@@ -317,6 +319,7 @@ export function detection({ customers, days, rps }: DetectionOptions): Figures {
     budgetExceededSeconds: policyFigures.policyBudgetExceededSeconds!,
     ...Object.fromEntries(detail.checksByPriority.map((c, p) => [`policyPriority${p}ChecksPerDay`, round(c / days)])),
     policyMaxBacklog: detail.maxBacklog,
+    policyMaxBacklogAfterTwoDays: detail.maxBacklogAfterTwoDays,
     policyStartBacklogMinutes: detail.startBacklogMinutes,
     policyUndetected: detail.undetected,
     detectionExpiredChanges: counts[0]!,
