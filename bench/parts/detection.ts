@@ -135,7 +135,13 @@ function cron(sim: Simulation): Tally {
     }
     tally.lastCheck(last);
   }
-  detectRegularly(sim, tally, (i, at) => checkOf(i, Math.max(0, Math.ceil((at - checkOf(i, 0)) / DAY))));
+  detectRegularly(sim, tally, (i, at) => {
+    // The estimate, then exactly the first at or after (rounding may put it a scan off).
+    let day = Math.max(0, Math.ceil((at - checkOf(i, 0)) / DAY));
+    while (checkOf(i, day) < at) day++;
+    while (day > 0 && checkOf(i, day - 1) >= at) day--;
+    return checkOf(i, day);
+  });
   return tally;
 }
 
@@ -157,6 +163,7 @@ function uniform(sim: Simulation): Tally {
   detectRegularly(sim, tally, (i, at) => {
     let j = i + Math.max(0, Math.ceil((at - checkAt(i)) / round)) * n;
     while (checkAt(j) < at) j += n;
+    while (j - n >= i && checkAt(j - n) >= at) j -= n;
     return checkAt(j);
   });
   return tally;
