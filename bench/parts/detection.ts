@@ -152,8 +152,8 @@ function uniform(sim: Simulation): Tally {
   // The j-th check from the origin is of customer j mod n; in the steady state of a round robin
   // each customer was last checked one round before its first check.
   const checkAt = (j: number) => origin + (j * 1000) / rps;
-  const round = (n * 1000) / rps;
-  const last = Float64Array.from({ length: n }, (_, i) => checkAt(i) - round);
+  const roundMs = (n * 1000) / rps;
+  const last = Float64Array.from({ length: n }, (_, i) => checkAt(i) - roundMs);
   for (let j = 0; checkAt(j) < end; j++) {
     const i = j % n;
     tally.check(checkAt(j), last[i]!);
@@ -161,7 +161,7 @@ function uniform(sim: Simulation): Tally {
   }
   for (const at of last) tally.lastCheck(at);
   detectRegularly(sim, tally, (i, at) => {
-    let j = i + Math.max(0, Math.ceil((at - checkAt(i)) / round)) * n;
+    let j = i + Math.max(0, Math.ceil((at - checkAt(i)) / roundMs)) * n;
     while (checkAt(j) < at) j += n;
     while (j - n >= i && checkAt(j - n) >= at) j -= n;
     return checkAt(j);
@@ -200,7 +200,8 @@ function policy(sim: Simulation): { tally: Tally; detail: PolicyDetail } {
   // lowest priority number first, then the earliest, is moreUrgent's order.
   const waiting = new IndexHeap(n, dueAt);
   const due = [0, 1, 2, 3].map(() => new IndexHeap(n, dueAt));
-  // Steady state: previous checks spread evenly over the day before the origin, of the world as it is at the origin.
+  // Previous checks spread evenly over the day before the origin (no burst of routine checks),
+  // of the world as it is at the origin.
   for (let i = 0; i < n; i++) {
     last[i] = origin - DAY + (i * DAY) / n;
     schedule(i, nextDue(states.documents(i), last[i]!, rules));
