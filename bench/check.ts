@@ -15,6 +15,9 @@ interface Target {
   conditions?: Record<string, number>;
 }
 
+/** The simulation's size and budget the time-to-alert targets are defined for. */
+const DETECTION = { detectionCustomers: 100_000, detectionDays: 30, detectionRps: 10 };
+
 const TARGETS: Target[] = [
   {
     name: '1 unchanged scan ≥ 0.6 × ceiling (20,000 customers, 0 ms)',
@@ -111,6 +114,34 @@ const TARGETS: Target[] = [
     keys: ['dueQuerySeconds1M'],
     conditions: { scaleCustomers: 1_000_000 },
     check: (r) => [`${r.dueQuerySeconds1M} s`, r.dueQuerySeconds1M! <= 1],
+  },
+  // Time to alert, simulated (`--only detection`): the continuous mode's policy against a daily cron scan.
+  {
+    name: '16 policy: p95 expiry to alert ≤ 900 s (date known)',
+    keys: ['policyP95ExpiredSeconds'],
+    conditions: DETECTION,
+    check: (r) => [`${r.policyP95ExpiredSeconds} s`, r.policyP95ExpiredSeconds! <= 900],
+  },
+  {
+    name: '17 policy: p95 decline to alert ≤ 0.1 × cron',
+    keys: ['policyP95DeclinedSeconds', 'cronP95DeclinedSeconds'],
+    conditions: DETECTION,
+    check: (r) => {
+      const ratio = r.policyP95DeclinedSeconds! / r.cronP95DeclinedSeconds!;
+      return [`${r.policyP95DeclinedSeconds} s, ${ratio.toFixed(3)} × ${r.cronP95DeclinedSeconds} s`, ratio <= 0.1];
+    },
+  },
+  {
+    name: '18 policy: no customer unchecked over 24 h',
+    keys: ['oldestCheckHours'],
+    conditions: DETECTION,
+    check: (r) => [`${r.oldestCheckHours} h`, r.oldestCheckHours! <= 24],
+  },
+  {
+    name: '19 policy: no second over the request budget',
+    keys: ['budgetExceededSeconds'],
+    conditions: DETECTION,
+    check: (r) => [`${r.budgetExceededSeconds} s`, r.budgetExceededSeconds === 0],
   },
 ];
 

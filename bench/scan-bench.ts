@@ -25,8 +25,12 @@
 //   scale       --scale-customers (1,000,000) tracked: `track import` of them all, `status`,
 //               `track list --failing` and `cases list` as processes, database size, and the peak
 //               RSS of a full scan (bench/parts/scale.ts).
+//   detection   time to alert, simulated (no services): --detection-customers (100,000) of the
+//               sandbox's world over --detection-days (30) at --detection-rps (10), checked by a
+//               daily cron scan, a continuous round robin and the continuous mode's policy.
 // --concurrency (20) is CHECK_CONCURRENCY of every scan, and the ceiling's.
 import { parseArgs } from 'node:util';
+import { detection } from './parts/detection.ts';
 import { exportPart } from './parts/export.ts';
 import { latency } from './parts/latency.ts';
 import { memory, type MemoryScan } from './parts/memory.ts';
@@ -36,7 +40,7 @@ import { scaleOut } from './parts/scaleout.ts';
 import { throughput } from './parts/throughput.ts';
 import { log, round, size, type Figures } from './support.ts';
 
-const PARTS = ['throughput', 'latency', 'memory', 'rate', 'scaleout', 'export', 'scale'] as const;
+const PARTS = ['throughput', 'latency', 'memory', 'rate', 'scaleout', 'export', 'scale', 'detection'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -55,6 +59,9 @@ const { values } = parseArgs({
     'scale-out-latency-ms': { type: 'string', default: '50' },
     'export-records': { type: 'string', default: '1000000' },
     'scale-customers': { type: 'string', default: '1000000' },
+    'detection-customers': { type: 'string', default: '100000' },
+    'detection-days': { type: 'string', default: '30' },
+    'detection-rps': { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -78,6 +85,9 @@ const scaleOutCustomers = whole('scale-out-customers', 10);
 const scaleOutLatencyMs = whole('scale-out-latency-ms', 0);
 const exportRecords = whole('export-records', 10);
 const scaleCustomers = whole('scale-customers', 1000);
+const detectionCustomers = whole('detection-customers', 1);
+const detectionDays = whole('detection-days', 1);
+const detectionRps = whole('detection-rps', 1);
 const parts = String(values.only)
   .split(',')
   .map((p) => p.trim())
@@ -111,6 +121,7 @@ const runners: Record<Part, () => Promise<Figures>> = {
   scaleout: () => scaleOut({ customers: scaleOutCustomers, latencyMs: scaleOutLatencyMs, concurrency }),
   export: () => exportPart({ records: exportRecords }),
   scale: () => scale({ customers: scaleCustomers, concurrency }),
+  detection: async () => detection({ customers: detectionCustomers, days: detectionDays, rps: detectionRps }),
 };
 const result: Record<string, number | string[]> = { parts };
 try {
