@@ -200,10 +200,13 @@ function policy(sim: Simulation): { tally: Tally; detail: PolicyDetail } {
   // lowest priority number first, then the earliest, is moreUrgent's order.
   const waiting = new IndexHeap(n, dueAt);
   const due = [0, 1, 2, 3].map(() => new IndexHeap(n, dueAt));
-  // Previous checks spread evenly over the day before the origin (no burst of routine checks),
-  // of the world as it is at the origin.
+  // The steady state of the world as it is at the origin: each customer's previous check lies
+  // evenly within its own interval before the origin (the policy's wait for what it saw), so
+  // that the start holds no backlog a running monitor would not have — neither routine checks
+  // in a burst nor watched customers all overdue at once.
   for (let i = 0; i < n; i++) {
-    last[i] = origin - DAY + (i * DAY) / n;
+    const interval = nextDue(states.documents(i), origin, rules).at - origin;
+    last[i] = origin - (interval * ((i * 7919) % n)) / n;
     schedule(i, nextDue(states.documents(i), last[i]!, rules));
     waiting.push(i);
   }
