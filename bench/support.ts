@@ -245,7 +245,8 @@ export interface ScanMeasurement {
 function runChild<T>(script: string, args: string[], env: NodeJS.ProcessEnv, what: string): Promise<T> {
   const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', `${root}/bench/${script}`, ...args], {
     // BENCH_NODE_OPTIONS: Node flags for the measured processes only (--cpu-prof, heap experiments).
-    env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '', ...env },
+    // MALLOC_ARENA_MAX as bin/kyc-monitor sets it for the product.
+    env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
