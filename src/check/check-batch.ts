@@ -14,7 +14,7 @@ import { loadCheckStates } from '../sql/load-check-states.js';
 import type { Database } from '../store/database.js';
 import { failureReason, isCredentialsRejected, type CheckObserver, type DocumentsSource, type OnceAlerts } from './ports.js';
 import { toCustomerState, type CustomerState } from './stored-state.js';
-import { addCounts, writeWithFallback, type CheckResult, type Counts, type DueAt, type WriteTally } from './write-results.js';
+import { addCounts, writeWithFallback, type CheckResult, type Counts, type DueAt, type ExpiryWarning, type WriteTally } from './write-results.js';
 
 // Checks one batch of customers: fetch → identify → diff → write (write-results.ts). Memory is
 // bounded by documents, not by customers: states are loaded in slices of at most
@@ -225,18 +225,19 @@ async function check(
  * document outside ALERT_STATUSES whose expiry date is within a threshold, the smallest crossed
  * and not yet warned for that date. Null when none is due (the common case: nothing allocated).
  */
-export function expiryWarnings(deps: Pick<CheckDependencies, 'expiry' | 'rules'>, documents: readonly SnapshotDocument[], today: string): { next: SnapshotDocument[]; warnings: SnapshotDocument[] } | null {
+export function expiryWarnings(deps: Pick<CheckDependencies, 'expiry' | 'rules'>, documents: readonly SnapshotDocument[], today: string): { next: SnapshotDocument[]; warnings: ExpiryWarning[] } | null {
   const days = deps.expiry.warningDays;
   if (!days) return null;
   let next: SnapshotDocument[] | null = null;
-  const warnings: SnapshotDocument[] = [];
+  const warnings: ExpiryWarning[] = [];
   documents.forEach((doc, i) => {
     if (doc.expiresOn === null || isAlertStatus(doc.status, deps.rules)) return;
-    const threshold = warningThreshold(daysUntil(today, doc.expiresOn), thresholdsFor(doc.purpose, days), doc.warnedDays ?? null);
+    const daysLeft = daysUntil(today, doc.expiresOn);
+    const threshold = warningThreshold(daysLeft, thresholdsFor(doc.purpose, days), doc.warnedDays ?? null);
     if (threshold === null) return;
     next ??= [...documents];
     next[i] = { ...doc, warnedDays: threshold };
-    warnings.push(next[i]);
+    warnings.push({ ...next[i], daysLeft });
   });
   return next === null ? null : { next, warnings };
 }

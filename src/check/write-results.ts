@@ -15,6 +15,9 @@ import { FAILURE_STREAK } from '../domain/scan.js';
 // warnings, and the scan's totals. All or nothing: no alert without its change, no change
 // without its alert, no total without what it counts.
 
+/** A document an expiry warning is due for, marked with its threshold, and the days left as the check counted them (SCAN_TIMEZONE, its clock). */
+export type ExpiryWarning = SnapshotDocument & { daysLeft: number };
+
 /** When the customer is next due (continuous mode; src/domain/check-policy.ts), in real time. */
 export interface DueAt {
   at: Date;
@@ -33,7 +36,7 @@ export type CheckResult = (
       /** Per change of `diff.changes`: whether it raises an alert. */
       alerting: readonly boolean[];
       /** Documents of `diff.next` an expiry warning is due for (SPEC §11), marked with its threshold. */
-      warnings?: readonly SnapshotDocument[];
+      warnings?: readonly ExpiryWarning[];
     }
   | { kind: 'failed'; customerId: string; error: string; reason: string }
 ) & { /** Continuous mode: when it is due next; absent: as it was. */ due?: DueAt };

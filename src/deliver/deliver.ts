@@ -366,6 +366,7 @@ export class AlertDelivery {
       newStatus: a.newStatus ?? '',
       verificationResponse: a.verificationResponse,
       expiresOn: a.expiresOn,
+      daysLeft: a.kind === 'expiring' && a.body !== null && /^-?\d{1,6}$/.test(a.body) ? Number(a.body) : null,
       caseId: a.caseId,
       baseline: a.baseline,
       customerName: a.customerId === null ? null : (names.get(a.customerId) ?? null),

@@ -19,6 +19,8 @@ export interface AlertFacts {
   detectedAt: Date;
   /** The document's expiry date (`YYYY-MM-DD`), when its metadata gives one. */
   expiresOn?: string | null;
+  /** An expiry warning: the days left as the check counted them (SCAN_TIMEZONE, its clock). */
+  daysLeft?: number | null;
 }
 
 /** One line: no line breaks or control characters from the API. */
@@ -123,9 +125,10 @@ export function documentTypeWords(documentType: string): string {
  * stress the status): "Changed from verified to |expired|", "Already |expired| when first
  * checked", "New document, |expired|".
  */
-export function whatHappened(alert: Pick<AlertFacts, 'previousStatus' | 'newStatus' | 'baseline' | 'expiresOn' | 'detectedAt'>): [before: string, status: string, after: string] {
+export function whatHappened(alert: Pick<AlertFacts, 'previousStatus' | 'newStatus' | 'baseline' | 'expiresOn' | 'detectedAt' | 'daysLeft'>): [before: string, status: string, after: string] {
   if (statusKey(oneLine(alert.newStatus)) === EXPIRING && alert.expiresOn) {
-    const left = Math.round((Date.parse(`${alert.expiresOn}T00:00:00Z`) - Date.parse(`${alert.detectedAt.toISOString().slice(0, 10)}T00:00:00Z`)) / 86_400_000);
+    // As the check counted them; warnings raised before that was recorded: from the UTC day detected.
+    const left = alert.daysLeft ?? Math.round((Date.parse(`${alert.expiresOn}T00:00:00Z`) - Date.parse(`${alert.detectedAt.toISOString().slice(0, 10)}T00:00:00Z`)) / 86_400_000);
     const when = left > 1 ? `in ${left} days` : left === 1 ? 'tomorrow' : left === 0 ? 'today' : `${-left} day(s) ago`;
     return ['Expires on ', alert.expiresOn, ` (${when})${alert.previousStatus ? `, ${statusWords(alert.previousStatus)} now` : ''}`];
   }

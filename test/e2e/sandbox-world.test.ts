@@ -82,6 +82,15 @@ describe('the monitor in the sandbox world, a day a second', () => {
       ['expiring', expiresOn, ''],
       ['expired', expiresOn, 'case'],
     ]);
+    // Days left as the check counted them, on the world's clock: within 30, then within 7.
+    const daysLeft = f.smtp.messages
+      .map((m) => new RegExp(`Expires on ${expiresOn} \\((in (\\d+) days|tomorrow|today)\\)`).exec(m.parsed.text ?? ''))
+      .filter((m) => m !== null)
+      .map((m) => (m[2] ? Number(m[2]) : m[1] === 'tomorrow' ? 1 : 0));
+    expect(daysLeft).toHaveLength(2);
+    expect(daysLeft[0]).toBeLessThanOrEqual(30);
+    expect(daysLeft[0]).toBeGreaterThan(7);
+    expect(daysLeft[1]).toBeLessThanOrEqual(7);
     // The sandbox's change log says when it expired.
     const log = (await (await fetch(`${f.sandbox.url}/_sandbox/changes?customer=${id}&from=${expiresAt - 30 * DAY}`)).json()) as { changes: Array<{ at: string; name: string; from: string; to: string }> };
     expect(log.changes.filter((c) => c.name === doc.name)).toEqual([expect.objectContaining({ at: new Date(expiresAt).toISOString(), from: 'verified', to: 'expired' })]);

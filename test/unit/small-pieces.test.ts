@@ -89,3 +89,18 @@ describe('isDatabaseUnavailable: worth trying again shortly', () => {
     ['an error without a code', new Error('boom')],
   ])('%s: no', (_name, error) => expect(isDatabaseUnavailable(error)).toBe(false));
 });
+
+describe('an expiry warning in words', () => {
+  const warning = { previousStatus: 'verified', newStatus: 'expiring', baseline: false, expiresOn: '2026-12-13', detectedAt: new Date('2026-11-26T23:30:00Z') };
+  it.each([
+    // Counted by the check (Berlin, already the 27th; or a demo's faster clock): as counted.
+    [16, 'Expires on 2026-12-13 (in 16 days), verified now'],
+    [1, 'Expires on 2026-12-13 (tomorrow), verified now'],
+    [0, 'Expires on 2026-12-13 (today), verified now'],
+    // Warnings recorded before the check counted them: from the UTC day it was detected.
+    [null, 'Expires on 2026-12-13 (in 17 days), verified now'],
+  ])('with %j days left as the check counted them: %s', async (daysLeft, words) => {
+    const { whatHappened } = await import('../../src/domain/alert-wording.js');
+    expect(whatHappened({ ...warning, daysLeft }).join('')).toBe(words);
+  });
+});
