@@ -260,28 +260,8 @@ function runChild<T>(script: string, args: string[], env: NodeJS.ProcessEnv, wha
 }
 
 /** One scan through `scan`'s code path in a process of its own (bench/scan-child.ts); every customer must be checked. */
-export async function scanOnce(run: BenchRun, sandboxUrl: string, expected: number, concurrency: number): Promise<ScanMeasurement> {
-  const result = await runChild<Omit<ScanMeasurement, 'perSecond'>>(
-    'scan-child.ts',
-    [],
-    {
-      DATABASE_URL: run.databaseUrl,
-      REDIS_URL: run.redisUrl,
-      QUEUE_PREFIX: run.prefix,
-      CYREXA_BASE_URL: sandboxUrl,
-      CYREXA_TENANT_ID: TENANT,
-      CYREXA_ACCESS_TOKEN: TOKEN,
-      CYREXA_MAX_RPS: '100000',
-      CHECK_CONCURRENCY: String(concurrency),
-      ALERT_TO: 'bench@example.com',
-      LOG_LEVEL: 'warn',
-    },
-    'scan',
-  );
-  if (result.summary.checked !== expected || result.summary.failed !== 0) {
-    throw new Error(`scan checked ${result.summary.checked}/${expected} customers with ${result.summary.failed} failures: not a valid measurement`);
-  }
-  return { ...result, perSecond: (expected / result.ms) * 1000 };
+export function scanOnce(run: BenchRun, sandboxUrl: string, expected: number, concurrency: number): Promise<ScanMeasurement> {
+  return scanExpecting(run, sandboxUrl, { checked: expected, failed: 0 }, concurrency);
 }
 
 /** The same HTTP client fetching the same customers at the same concurrency: no database, no queue (bench/ceiling-child.ts). */
