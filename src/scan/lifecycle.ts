@@ -170,7 +170,9 @@ export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] 
     });
     if (!ended) return null;
     const summary = toSummary(ended);
-    log.info({ scanId, status: summary.status, customers: summary.customers, checked: summary.checked, failed: summary.failed, changes: summary.changes, alerts: summary.alerts }, `scan ${summary.status}`);
+    // A tick's scan that completed with nothing to report is routine (one a minute): at debug.
+    const routine = summary.trigger === 'continuous' && summary.status === 'completed' && summary.changes === 0 && summary.failed === 0;
+    log[routine ? 'debug' : 'info']({ scanId, status: summary.status, customers: summary.customers, checked: summary.checked, failed: summary.failed, changes: summary.changes, alerts: summary.alerts, trigger: summary.trigger }, `scan ${summary.status}`);
     this.emit('ended', summary);
     return summary;
   }

@@ -58,7 +58,8 @@ export function startQueueWorkers(deps: WorkerDependencies, onError: (error: Err
       }
       if (started.kind === 'ended') return { scanId: started.scan.id };
       const scan = started.scan;
-      log.info({ scanId: scan.id, trigger, resumed: started.kind === 'resumed' }, 'scan started');
+      // A continuous-mode tick starts a scan a minute: at debug, so that the log shows what happened, not the clock.
+      log[trigger === 'continuous' ? 'debug' : 'info']({ scanId: scan.id, trigger, customers: scan.selection.length || undefined, resumed: started.kind === 'resumed' }, 'scan started');
       const lease = lifecycle.keepLease(scan.id);
       try {
         await lifecycle.dispatchAll(scan, (batchNo, ids) => deps.queues.dispatchBatch(scan.id, batchNo, ids), signal);

@@ -53,7 +53,7 @@ describe('continuous mode', { timeout: 180_000 }, () => {
     await t.db.trackedCustomer.createMany({ data: ids.map((customerId) => ({ customerId })) });
     for (const [i, id] of ids.entries()) sandbox.setDocuments(id, [doc(id, i % 3 === 0 ? 'underverification' : 'verified')]);
     const httpPort = await freePort();
-    const worker = await startWorker(env({ HTTP_PORT: String(httpPort) }));
+    const worker = await startWorker(env({ HTTP_PORT: String(httpPort), LOG_LEVEL: 'info' }));
     try {
       await until('every customer checked', async () => (await t.db.trackedCustomer.count({ where: { lastCheckedAt: { not: null } } })) === ids.length, 60_000);
       // status and /metrics say how checking keeps up.
@@ -95,6 +95,12 @@ describe('continuous mode', { timeout: 180_000 }, () => {
       expect(await stopWorker(worker)).toBe(0);
     }
     expect(requests.filter((r) => r.id === 'cont-01')).toHaveLength(2);
+    // A tick a second, yet the log at info tells only what happened: ticks that found changes.
+    const { stdout, stderr } = worker.output();
+    const log = stdout + stderr;
+    expect(log).toContain('"msg":"worker started"');
+    expect(log).not.toMatch(/"msg":"scan started"/);
+    expect(log).toMatch(/"status":"completed"[^\n]*"changes":[1-9]\d*[^\n]*"trigger":"continuous"[^\n]*"msg":"scan completed"/);
   });
 
   it('with two replicas, each tick is dispatched once: every customer checked once', async () => {
