@@ -96,9 +96,9 @@ export function workerCommand(): Promise<number> {
               const { pending, failed, sent } = await app.outbox.counts();
               return { pending, failed, sent };
             },
-            trackedCustomers: () => app.customers.countActive(),
+            customerCounts: () => app.customers.counts(),
             lastCompletedScanAt: async () => (await app.scans.lastCompleted())?.finishedAt ?? null,
-            checkPace: async () => ({ ...(await app.customers.counts()), budgetPerHour: config.cyrexa.maxRps * 3600 }),
+            apiBudgetPerHour: config.cyrexa.maxRps * 3600,
           });
           return startHttpServer(
             config.http.port,

@@ -17,10 +17,18 @@ export interface MetricsOptions {
 
 export interface MetricsSource {
   alertCounts(): Promise<{ pending: number; failed: number; sent: number }>;
-  trackedCustomers(): Promise<number>;
+  /** Customers tracked and how checking keeps up: one read a scrape serves all five of their gauges. */
+  customerCounts(): Promise<CustomerFigures>;
   lastCompletedScanAt(): Promise<Date | null>;
-  /** How checking keeps up; `budgetPerHour`: CYREXA_MAX_RPS × 3600. */
-  checkPace?(): Promise<{ checksLastHour: number; oldestCheckAt: Date | null; dueNow: number; budgetPerHour: number }>;
+  /** CYREXA_MAX_RPS × 3600, the budget-used gauge's denominator; absent: that gauge is not served. */
+  apiBudgetPerHour?: number;
+}
+
+export interface CustomerFigures {
+  tracked: number;
+  checksLastHour: number;
+  oldestCheckAt: Date | null;
+  dueNow: number;
 }
 
 export type CheckOutcome = 'unchanged' | 'changed' | 'failed' | 'skipped';
@@ -52,7 +60,7 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.paceGauges(collected, registers);
+    this.customerGauges(collected, registers);
     this.overdue = new Gauge({ name: 'kyc_monitor_scan_overdue', help: '1 when no scan has completed within twice the schedule interval', registers });
     const source = () => this.source;
     new Gauge({
@@ -68,15 +76,6 @@ export class Metrics {
       },
     });
     new Gauge({
-      name: 'kyc_monitor_tracked_customers',
-      help: 'Customers being tracked',
-      registers,
-      async collect() {
-        const from = source();
-        if (from) this.set(await collected(() => from.trackedCustomers()));
-      },
-    });
-    new Gauge({
       name: 'kyc_monitor_last_completed_scan_timestamp_seconds',
       help: 'Unix time at which the last completed scan finished (0: none yet)',
       registers,
@@ -89,31 +88,35 @@ export class Metrics {
     });
   }
 
-  /** Where the gauges read from at scrape time (the database). */
-  private paceGauges(collected: <T>(read: () => Promise<T>) => Promise<T>, registers: Registry[]): void {
+  /** The gauges of the tracked customers and how checking keeps up, from one read a scrape. */
+  private customerGauges(collected: <T>(read: () => Promise<T>) => Promise<T>, registers: Registry[]): void {
     const source = () => this.source;
-    // One read a scrape for the four gauges: each collect() asks, the first read is shared.
-    let pending: Promise<Awaited<ReturnType<NonNullable<MetricsSource['checkPace']>>> | null> | null = null;
-    const pace = () => {
+    // Each gauge's collect() asks; the first read of a scrape is shared by the others (it is one
+    // pass over every tracked customer: reading it five times would cost five).
+    let pending: Promise<CustomerFigures | null> | null = null;
+    const figures = () => {
       const from = source();
-      if (!from?.checkPace) return Promise.resolve(null);
-      pending ??= collected(() => from.checkPace?.() ?? Promise.resolve(null)).finally(() => setTimeout(() => (pending = null), 0));
+      if (!from) return Promise.resolve(null);
+      pending ??= collected(() => from.customerCounts()).finally(() => setTimeout(() => (pending = null), 0));
       return pending;
     };
-    const gauge = (name: string, help: string, value: (p: NonNullable<Awaited<ReturnType<typeof pace>>>) => number) =>
+    const gauge = (name: string, help: string, value: (f: CustomerFigures, from: MetricsSource) => number | null) =>
       new Gauge({
         name,
         help,
         registers,
         async collect() {
-          const p = await pace();
-          if (p) this.set(value(p));
+          const from = source();
+          const f = from ? await figures() : null;
+          const v = f && from ? value(f, from) : null;
+          if (v !== null) this.set(v);
         },
       });
-    gauge('kyc_monitor_checks_last_hour', 'Customers checked in the last hour', (p) => p.checksLastHour);
-    gauge('kyc_monitor_api_budget_used_ratio', "Checks in the last hour over the hour's API budget (CYREXA_MAX_RPS × 3600)", (p) => p.checksLastHour / p.budgetPerHour);
-    gauge('kyc_monitor_oldest_check_timestamp_seconds', 'Unix time of the oldest last check of a tracked customer (when tracked, if never checked; 0: none tracked)', (p) => (p.oldestCheckAt ? p.oldestCheckAt.getTime() / 1000 : 0));
-    gauge('kyc_monitor_due_customers', 'Customers due for a check now (continuous mode)', (p) => p.dueNow);
+    gauge('kyc_monitor_tracked_customers', 'Customers being tracked', (f) => f.tracked);
+    gauge('kyc_monitor_checks_last_hour', 'Customers checked in the last hour', (f) => f.checksLastHour);
+    gauge('kyc_monitor_api_budget_used_ratio', "Checks in the last hour over the hour's API budget (CYREXA_MAX_RPS × 3600)", (f, from) => (from.apiBudgetPerHour ? f.checksLastHour / from.apiBudgetPerHour : null));
+    gauge('kyc_monitor_oldest_check_timestamp_seconds', 'Unix time of the oldest last check of a tracked customer (when tracked, if never checked; 0: none tracked)', (f) => (f.oldestCheckAt ? f.oldestCheckAt.getTime() / 1000 : 0));
+    gauge('kyc_monitor_due_customers', 'Customers due for a check now (continuous mode)', (f) => f.dueNow);
   }
 
   /** Where the gauges read from at scrape time (the database). */

@@ -24,6 +24,8 @@ let base: string;
 // shorter here than in production (5 s and 2 s) and still far longer than an answer takes.
 const metrics = new Metrics({ collectTimeoutMs: 1_500 });
 const logLines: string[] = [];
+/** Reads of the customers' figures: one a scrape serves all their gauges. */
+let customerReads = 0;
 
 beforeAll(async () => {
   pgServer = await PrivatePostgres.start();
@@ -42,7 +44,10 @@ beforeAll(async () => {
       const { pending, failed, sent } = await outbox.counts();
       return { pending, failed, sent };
     },
-    trackedCustomers: () => customers.countActive(),
+    customerCounts: () => {
+      customerReads++;
+      return customers.counts();
+    },
     lastCompletedScanAt: async () => (await scans.lastCompleted())?.finishedAt ?? null,
   });
   const log = pino(
@@ -90,8 +95,12 @@ describe('http', { timeout: 120_000 }, () => {
     const ready = await get('/readyz');
     expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok', migrations: 'ok' } });
     expect(ready.status).toBe(200);
+    const reads = customerReads;
     const text = await (await get('/metrics')).text();
     expect(text).toContain('kyc_monitor_tracked_customers 3');
+    expect(text).toMatch(/^kyc_monitor_checks_last_hour 0$/m);
+    expect(text).toMatch(/^kyc_monitor_due_customers 3$/m);
+    expect(customerReads - reads).toBe(1);
     expect(text).toContain('kyc_monitor_alerts{status="pending"} 0');
     expect((await get('/nowhere')).status).toBe(404);
   });
