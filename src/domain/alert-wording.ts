@@ -1,4 +1,5 @@
 import { statusKey } from './documents.js';
+import { daysUntil } from './expiry-warnings.js';
 
 // The words of a document alert email (SPEC §5), shared by its plain text and HTML parts so that
 // both say the same thing: what happened to each document, in which order, under which subject.
@@ -128,7 +129,7 @@ export function documentTypeWords(documentType: string): string {
 export function whatHappened(alert: Pick<AlertFacts, 'previousStatus' | 'newStatus' | 'baseline' | 'expiresOn' | 'detectedAt' | 'daysLeft'>): [before: string, status: string, after: string] {
   if (statusKey(oneLine(alert.newStatus)) === EXPIRING && alert.expiresOn) {
     // As the check counted them; warnings raised before that was recorded: from the UTC day detected.
-    const left = alert.daysLeft ?? Math.round((Date.parse(`${alert.expiresOn}T00:00:00Z`) - Date.parse(`${alert.detectedAt.toISOString().slice(0, 10)}T00:00:00Z`)) / 86_400_000);
+    const left = alert.daysLeft ?? daysUntil(alert.detectedAt.toISOString().slice(0, 10), alert.expiresOn);
     const when = left > 1 ? `in ${left} days` : left === 1 ? 'tomorrow' : left === 0 ? 'today' : `${-left} day(s) ago`;
     return ['Expires on ', alert.expiresOn, ` (${when})${alert.previousStatus ? `, ${statusWords(alert.previousStatus)} now` : ''}`];
   }
@@ -138,7 +139,7 @@ export function whatHappened(alert: Pick<AlertFacts, 'previousStatus' | 'newStat
   return ['New document, ', status, ''];
 }
 
-export function whatHappenedText(alert: Pick<AlertFacts, 'previousStatus' | 'newStatus' | 'baseline' | 'expiresOn' | 'detectedAt'>): string {
+export function whatHappenedText(alert: Pick<AlertFacts, 'previousStatus' | 'newStatus' | 'baseline' | 'expiresOn' | 'detectedAt' | 'daysLeft'>): string {
   return whatHappened(alert).join('');
 }
 

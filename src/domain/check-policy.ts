@@ -1,4 +1,5 @@
 import { dayIn } from './expiry.js';
+import { daysUntil } from './expiry-warnings.js';
 import { offsetMinutes } from './schedule.js';
 
 // When a customer is due for its next check in continuous mode (SCAN_MODE=continuous): a pure
@@ -52,7 +53,6 @@ export interface Due {
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
 export function defaultPolicy(everyHours = 24, timeZone = 'UTC'): CheckPolicy {
   const everyMs = everyHours * HOUR;
@@ -96,7 +96,7 @@ export function nextDue(documents: readonly PolicyDocument[], checkedAt: number,
     if (doc.expiresOn === null || status === 'expired') continue;
     if (doc.expiresOn > today) {
       consider(startOfDay(doc.expiresOn, policy.timeZone) + policy.expiryGraceMs, 0);
-      if (Date.parse(`${doc.expiresOn}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`) <= policy.expiringWithinDays * DAY) consider(checkedAt + policy.watchEveryMs, 3);
+      if (daysUntil(today, doc.expiresOn) <= policy.expiringWithinDays) consider(checkedAt + policy.watchEveryMs, 3);
     } else if (status === 'verified') {
       // Its expiry date has begun and the API does not say expired yet.
       consider(checkedAt + policy.expiryDayEveryMs, 0);
