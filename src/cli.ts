@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { MAX_TIME_SCALE, parseTimeOrigin, parseTimeScale } from './domain/time-scale.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { watchOutput } from './commands/output.js';
 import type { SandboxCommandOptions } from './commands/sandbox.js';
@@ -26,15 +27,15 @@ function int(min: number, max: number) {
 
 /** A time scale: a number from 0 to 10,000,000 (decimals allowed). */
 function scale(value: string): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || n > 10_000_000) throw new InvalidArgumentError('must be a number from 0 to 10000000 (1 is real time, 1440 a day a minute)');
+  const n = parseTimeScale(value);
+  if (n === null) throw new InvalidArgumentError(`must be a number from 0 to ${MAX_TIME_SCALE} (1 is real time, 1440 a day a minute)`);
   return n;
 }
 
 /** An ISO 8601 date-time with its offset, as milliseconds. */
 function instant(value: string): number {
-  const n = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value.trim()) || Number.isNaN(n)) throw new InvalidArgumentError('must be an ISO 8601 date-time with its offset, e.g. 2026-11-26T08:00:00Z');
+  const n = parseTimeOrigin(value);
+  if (n === null) throw new InvalidArgumentError('must be an ISO 8601 date-time with its offset, e.g. 2026-11-26T08:00:00Z');
   return n;
 }
 

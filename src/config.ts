@@ -1,5 +1,5 @@
 import { DEFAULT_EXPIRY_METADATA_NAMES, metadataKey } from './domain/expiry.js';
-import { REAL_TIME, type TimeScale } from './domain/time-scale.js';
+import { MAX_TIME_SCALE, parseTimeOrigin, parseTimeScale, REAL_TIME, type TimeScale } from './domain/time-scale.js';
 import { NO_WARNINGS, parseWarningDays, type WarningDays } from './domain/expiry-warnings.js';
 import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
@@ -418,7 +418,7 @@ function parseRules(r: Reader): AlertRulesConfig {
     expiryNames,
     timeZone: isValidTimeZone(timeZone) ? timeZone : 'UTC',
     warningDays: warnings.ok ? warnings.value : NO_WARNINGS,
-    time: parseTimeScale(r),
+    time: parseTime(r),
   };
 }
 
@@ -426,11 +426,11 @@ function parseRules(r: Reader): AlertRulesConfig {
  * TIME_SCALE (default 1) and TIME_ORIGIN: for demos against the sandbox run with `--time-scale`
  * (which prints both), so that the monitor's "today" moves as fast as the sandbox's world.
  */
-function parseTimeScale(r: Reader): TimeScale {
+function parseTime(r: Reader): TimeScale {
   const text = (r.string('TIME_SCALE', '1') ?? '1').trim();
-  const scale = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || scale <= 0 || scale > 10_000_000) {
-    r.problems.push(`TIME_SCALE must be a number above 0 and at most 10000000 (1 is real time; got "${text}")`);
+  const scale = parseTimeScale(text);
+  if (scale === null || scale === 0) {
+    r.problems.push(`TIME_SCALE must be a number above 0 and at most ${MAX_TIME_SCALE} (1 is real time; got "${text}")`);
     return REAL_TIME;
   }
   const originText = r.string('TIME_ORIGIN')?.trim();
@@ -439,8 +439,8 @@ function parseTimeScale(r: Reader): TimeScale {
     r.problems.push('TIME_ORIGIN is required with TIME_SCALE: the ISO 8601 instant where scaled and real time agree (`kyc-monitor sandbox --time-scale N` prints both)');
     return REAL_TIME;
   }
-  const origin = Date.parse(originText);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(originText) || Number.isNaN(origin)) {
+  const origin = parseTimeOrigin(originText);
+  if (origin === null) {
     r.problems.push(`TIME_ORIGIN must be an ISO 8601 date-time with its offset, e.g. 2026-11-26T08:00:00Z (got "${originText}")`);
     return REAL_TIME;
   }

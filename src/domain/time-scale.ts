@@ -25,3 +25,20 @@ export function realTime(time: TimeScale, scaled: number): number {
 export function scaledClock(time: TimeScale, now: () => number = Date.now): () => Date {
   return () => new Date(scaledTime(time, now()));
 }
+
+/** The largest time scale: a day in under a hundredth of a second. */
+export const MAX_TIME_SCALE = 10_000_000;
+
+/** A time scale as written (`1440`, `0.5`, `0`): a number from 0 to MAX_TIME_SCALE; null otherwise. */
+export function parseTimeScale(text: string): number | null {
+  const trimmed = text.trim();
+  const n = Number(trimmed);
+  return /^\d+(\.\d+)?$/.test(trimmed) && n <= MAX_TIME_SCALE ? n : null;
+}
+
+/** A time origin as written: an ISO 8601 date-time with its offset (`2026-11-26T08:00:00Z`), as ms; null otherwise. */
+export function parseTimeOrigin(text: string): number | null {
+  const trimmed = text.trim();
+  const n = Date.parse(trimmed);
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(trimmed) && !Number.isNaN(n) ? n : null;
+}
