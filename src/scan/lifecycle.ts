@@ -67,22 +67,15 @@ export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] 
 
   /** Starts a scan for the trigger, unless the database says one is running. */
   async start(trigger: ScanTrigger, triggerKey: string | null): Promise<Exclude<StartResult, { kind: 'idle' }>> {
-    const { db, log, leaseMs } = this.deps;
+    const { db, leaseMs } = this.deps;
     return db.withTransaction(async (c) => {
-      for (const lapsed of await abandonLapsedScans(c)) {
-        log.error({ scanId: lapsed.id }, 'scan abandoned: no process worked on it for longer than its lease');
-        await this.deps.ops.raise(c, ops.INCIDENT.scanIncomplete, ops.scanIncomplete(lapsed.id, lapsed.started_at, 'no process worked on it for longer than its lease: its processes stopped'));
-      }
+      await this.abandonLapsed(c);
       // The scan in the way of the insert may end before we look at it (each statement sees
       // what was committed when it began): then nothing is in the way, and the insert is tried
       // again. A few rounds at most: each needs another scan to start and end meanwhile.
       for (let round = 0; round < 5; round++) {
-        const inserted = await insertScan(c, randomUUID(), trigger, triggerKey, leaseMs);
-        if (inserted) return { kind: 'started', scan: inserted } as const;
-        const inTheWay = await findScanInTheWay(c, triggerKey);
-        if (!inTheWay) continue;
-        if (inTheWay.found === 'running') return { kind: 'busy', running: inTheWay.scan } as const;
-        return inTheWay.scan.status === 'running' ? ({ kind: 'resumed', scan: inTheWay.scan } as const) : ({ kind: 'ended', scan: inTheWay.scan } as const);
+        const result = await this.insertOrFindInTheWay(c, triggerKey, () => insertScan(c, randomUUID(), trigger, triggerKey, leaseMs));
+        if (result) return result;
       }
       throw new Error('internal: a scan could not be started and nothing stayed in its way (scans starting and ending very fast?)');
     });
@@ -95,13 +88,28 @@ export class ScanLifecycle extends EventEmitter<{ ended: [summary: ScanSummary] 
   async startTick(triggerKey: string, budget: number): Promise<StartResult> {
     const { db, leaseMs } = this.deps;
     return db.withTransaction(async (c) => {
-      const inserted = await insertTickScan(c, randomUUID(), triggerKey, leaseMs, budget);
-      if (inserted) return { kind: 'started', scan: inserted } as const;
-      const inTheWay = await findScanInTheWay(c, triggerKey);
-      if (!inTheWay) return { kind: 'idle' } as const;
-      if (inTheWay.found === 'running') return { kind: 'busy', running: inTheWay.scan } as const;
-      return inTheWay.scan.status === 'running' ? ({ kind: 'resumed', scan: inTheWay.scan } as const) : ({ kind: 'ended', scan: inTheWay.scan } as const);
+      await this.abandonLapsed(c);
+      // Nothing inserted and nothing in the way: nobody was due.
+      return (await this.insertOrFindInTheWay(c, triggerKey, () => insertTickScan(c, randomUUID(), triggerKey, leaseMs, budget))) ?? ({ kind: 'idle' } as const);
     });
+  }
+
+  /** Scans whose lease ran out (their processes stopped) are ended, each with its operations alert. */
+  private async abandonLapsed(c: SqlClient): Promise<void> {
+    for (const lapsed of await abandonLapsedScans(c)) {
+      this.deps.log.error({ scanId: lapsed.id }, 'scan abandoned: no process worked on it for longer than its lease');
+      await this.deps.ops.raise(c, ops.INCIDENT.scanIncomplete, ops.scanIncomplete(lapsed.id, lapsed.started_at, 'no process worked on it for longer than its lease: its processes stopped'));
+    }
+  }
+
+  /** The inserted scan, or what was in its way (a running scan, or the trigger's own); null when nothing was. */
+  private async insertOrFindInTheWay(c: SqlClient, triggerKey: string | null, insert: () => Promise<ScanRow | null>): Promise<Exclude<StartResult, { kind: 'idle' }> | null> {
+    const inserted = await insert();
+    if (inserted) return { kind: 'started', scan: inserted };
+    const inTheWay = await findScanInTheWay(c, triggerKey);
+    if (!inTheWay) return null;
+    if (inTheWay.found === 'running') return { kind: 'busy', running: inTheWay.scan };
+    return inTheWay.scan.status === 'running' ? { kind: 'resumed', scan: inTheWay.scan } : { kind: 'ended', scan: inTheWay.scan };
   }
 
   /**

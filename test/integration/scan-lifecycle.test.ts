@@ -68,6 +68,17 @@ describe('scans', () => {
     if (next.kind === 'started') await app.lifecycle.fail(next.scan.id, new Error('test'));
   });
 
+  it('a continuous-mode tick also abandons a scan whose lease ran out, and starts', async () => {
+    const started = await app.lifecycle.start('manual', null);
+    if (started.kind !== 'started') throw new Error(`unexpected ${started.kind}`);
+    await t.db.scan.update({ where: { id: started.scan.id }, data: { leaseUntil: new Date(Date.now() - 1000) } });
+    await app.customers.add(['tick-due']);
+    const tick = await app.lifecycle.startTick('tick-after-lapsed', 10);
+    expect(tick.kind).toBe('started');
+    expect(await t.db.scan.findUniqueOrThrow({ where: { id: started.scan.id } })).toMatchObject({ status: 'interrupted', runningSlot: null });
+    if (tick.kind === 'started') await app.lifecycle.fail(tick.scan.id, new Error('test'));
+  });
+
   it('one running scan, whoever starts at the same moment: the database decides', async () => {
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => app.lifecycle.start(i % 2 ? 'manual' : 'schedule', i % 2 ? null : `race-${i}`)));
     expect(results.filter((r) => r.kind === 'started')).toHaveLength(1);
