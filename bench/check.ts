@@ -143,6 +143,15 @@ const TARGETS: Target[] = [
     conditions: DETECTION,
     check: (r) => [`${r.budgetExceededSeconds} s`, r.budgetExceededSeconds === 0],
   },
+  // The simulation confirmed (`--only realrun`): a real worker against a sandbox at a faster time scale.
+  {
+    name: "20 real run: p95s of time to alert within 25 % of the simulation's",
+    keys: ['realVsSimulatedP95Ratio', 'realVsSimulatedP95ExpiredRatio', 'realVsSimulatedP95DeclinedRatio'],
+    check: (r) => [
+      `expired ${r.realVsSimulatedP95ExpiredRatio} ×, declined ${r.realVsSimulatedP95DeclinedRatio} × the simulation's`,
+      r.realVsSimulatedP95Ratio! >= 0.75 && r.realVsSimulatedP95Ratio! <= 1.25,
+    ],
+  },
 ];
 
 /** Figures printed with the targets' verdicts but with no target of their own: a missing one fails nothing. */

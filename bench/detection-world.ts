@@ -3,6 +3,7 @@
 // from the metadata) and every status change over the simulated period, computed once. A
 // simulated check then brings a customer's documents up to its time by applying its changes,
 // instead of generating them again.
+import { nextDue, type CheckPolicy, type Due, type PolicyDocument } from '../dist/domain/check-policy.js';
 import { DEFAULT_EXPIRY_METADATA_NAMES, readExpiry } from '../dist/domain/expiry.js';
 import { customerIdFor, generatedDocuments, worldChanges, type World } from '../dist/sandbox/generator.js';
 import { DocumentStates, MAX_SLOTS, STATUSES, type WorldTables } from './document-states.ts';
@@ -17,11 +18,11 @@ function statusCode(status: string, where: string): number {
 }
 
 /**
- * The first `customers` generated customers of `world`: their documents at `world.origin` and
- * their changes after it, up to `to` (excluded). A change at the origin itself is already in the
- * documents at the origin (an expiry at midnight, when the origin is a midnight).
+ * The first `customers` generated customers of `world`: their documents at `start` (the world's
+ * origin unless given) and their changes after it, up to `to` (excluded). A change at `start`
+ * itself is already in the documents at `start` (an expiry at midnight, when `start` is a midnight).
  */
-export function worldTables(world: World, customers: number, to: number): WorldTables {
+export function worldTables(world: World, customers: number, to: number, start = world.origin): WorldTables {
   const slots = new Uint8Array(customers);
   const status = new Uint8Array(customers * MAX_SLOTS);
   const expiresOn = new Array<string | null>(customers * MAX_SLOTS).fill(null);
@@ -34,7 +35,7 @@ export function worldTables(world: World, customers: number, to: number): WorldT
   const changeExpiresOn: string[] = [];
   for (let i = 0; i < customers; i++) {
     const id = customerIdFor(i);
-    const documents = generatedDocuments(world, id, world.origin);
+    const documents = generatedDocuments(world, id, start);
     if (documents.length > MAX_SLOTS) throw new Error(`detection: ${id} has ${documents.length} documents, more than ${MAX_SLOTS}`);
     slots[i] = documents.length;
     const slotOf = new Map<string, number>();
@@ -46,7 +47,7 @@ export function worldTables(world: World, customers: number, to: number): WorldT
       readable[i * MAX_SLOTS + s] = read === null ? 0 : 1;
     });
     first[i] = at.length;
-    for (const change of worldChanges(world, id, world.origin + 1, to)) {
+    for (const change of worldChanges(world, id, start + 1, to)) {
       const s = slotOf.get(change.name);
       if (s === undefined) throw new Error(`detection: ${id} changed "${change.name}", which it does not have`);
       at.push(change.at);
@@ -87,4 +88,17 @@ export function verifyStates(world: World, tables: WorldTables, at: number, samp
     const actual = generatedDocuments(world, id, at).map((doc) => ({ status: doc.status, expiresOn: readExpiry(doc.metadata, EXPIRY_NAMES, 'UTC').expiresOn }));
     if (JSON.stringify(seen) !== JSON.stringify(actual)) throw new Error(`detection: ${id} at ${new Date(at).toISOString()}: the tables say ${JSON.stringify(seen)}, the world ${JSON.stringify(actual)}`);
   }
+}
+
+/**
+ * Customer `i` of `n` as a monitor running the policy for long would have left it at `origin`:
+ * its previous check lies evenly within its own interval before the origin (the policy's wait for
+ * what it saw), and it is due when that check made it due. The start then holds no backlog a
+ * running monitor would not have — neither routine checks in a burst nor watched customers all
+ * overdue at once. The simulation starts from it, and the real run seeds its database with it.
+ */
+export function steadyState(documents: readonly PolicyDocument[], i: number, n: number, origin: number, rules: CheckPolicy): { last: number; due: Due } {
+  const interval = nextDue(documents, origin, rules).at - origin;
+  const last = origin - (interval * ((i * 7919) % n)) / n;
+  return { last, due: nextDue(documents, last, rules) };
 }

@@ -28,6 +28,10 @@
 //   detection   time to alert, simulated (no services): --detection-customers (100,000) of the
 //               sandbox's world over --detection-days (30) at --detection-rps (10), checked by a
 //               daily cron scan, a continuous round robin and the continuous mode's policy.
+//   realrun     the same confirmed for real: a sandbox at --realrun-time-scale (240) × real time,
+//               a real worker in continuous mode at --realrun-rps (250), --realrun-customers
+//               (10,000), --realrun-hours (24) of world time (~7 real minutes); its p95 times to
+//               alert against the simulation's with the same parameters (bench/parts/realrun.ts).
 // --concurrency (20) is CHECK_CONCURRENCY of every scan, and the ceiling's.
 import { parseArgs } from 'node:util';
 import { detection } from './parts/detection.ts';
@@ -35,12 +39,13 @@ import { exportPart } from './parts/export.ts';
 import { latency } from './parts/latency.ts';
 import { memory, type MemoryScan } from './parts/memory.ts';
 import { rate } from './parts/rate.ts';
+import { realRun } from './parts/realrun.ts';
 import { scale } from './parts/scale.ts';
 import { scaleOut } from './parts/scaleout.ts';
 import { throughput } from './parts/throughput.ts';
 import { log, round, size, type Figures } from './support.ts';
 
-const PARTS = ['throughput', 'latency', 'memory', 'rate', 'scaleout', 'export', 'scale', 'detection'] as const;
+const PARTS = ['throughput', 'latency', 'memory', 'rate', 'scaleout', 'export', 'scale', 'detection', 'realrun'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -62,6 +67,10 @@ const { values } = parseArgs({
     'detection-customers': { type: 'string', default: '100000' },
     'detection-days': { type: 'string', default: '30' },
     'detection-rps': { type: 'string', default: '10' },
+    'realrun-customers': { type: 'string', default: '10000' },
+    'realrun-time-scale': { type: 'string', default: '240' },
+    'realrun-rps': { type: 'string', default: '250' },
+    'realrun-hours': { type: 'string', default: '24' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -88,6 +97,7 @@ const scaleCustomers = whole('scale-customers', 1000);
 const detectionCustomers = whole('detection-customers', 1);
 const detectionDays = whole('detection-days', 1);
 const detectionRps = whole('detection-rps', 1);
+const realRunOptions = { customers: whole('realrun-customers', 100), timeScale: whole('realrun-time-scale', 2), rps: whole('realrun-rps', 1), hours: whole('realrun-hours', 1) };
 const parts = String(values.only)
   .split(',')
   .map((p) => p.trim())
@@ -122,6 +132,7 @@ const runners: Record<Part, () => Promise<Figures>> = {
   export: () => exportPart({ records: exportRecords }),
   scale: () => scale({ customers: scaleCustomers, concurrency }),
   detection: async () => detection({ customers: detectionCustomers, days: detectionDays, rps: detectionRps }),
+  realrun: () => realRun(realRunOptions),
 };
 const result: Record<string, number | string[]> = { parts };
 try {

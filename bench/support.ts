@@ -13,7 +13,8 @@ import { customerIdFor, generatedDocuments, type World } from '../dist/sandbox/g
 import { expiryWarnings } from '../dist/check/check-batch.js';
 import { DEFAULT_EXPIRY_METADATA_NAMES, dayIn, readExpiry } from '../dist/domain/expiry.js';
 import { parseWarningDays } from '../dist/domain/expiry-warnings.js';
-import { writeResults, type CheckResult } from '../dist/check/write-results.js';
+import type { TimeScale } from '../dist/domain/time-scale.js';
+import { writeResults, type CheckResult, type DueAt } from '../dist/check/write-results.js';
 import { CustomerStore } from '../dist/store/customers.js';
 import { createDatabase } from '../dist/store/database.js';
 import { dropDatabase, migrate } from '../dist/store/migrations.js';
@@ -68,15 +69,24 @@ export async function trackGeneratedCustomers(run: BenchRun, customers: number):
   }
 }
 
+/** Which world seeding reads, at which instant of its time, and (continuous mode) when each customer is due. */
+export interface SeedWorld {
+  world: World;
+  at: number;
+  /** Customer number `i`'s next due, from its documents as the check reads them. */
+  due?: (documents: ReadonlyArray<{ status: string; expiresOn: string | null }>, i: number) => DueAt;
+}
+
 /**
  * Gives the first `customers` tracked customers the snapshots a baseline scan of the sandbox's
- * world would write — expiry dates read and the expiry warnings due today marked as sent, as the
+ * world would write — expiry dates read and the expiry warnings due that day marked as sent, as the
  * product's check does (default EXPIRY_METADATA_NAMES and EXPIRY_WARNING_DAYS, UTC) — through the
  * product's own diff and write (`writeResults`, 1,000 customers a transaction), without alerts.
  * A baseline scan of 200,000 customers takes minutes; this takes seconds. A later scan that
  * records any change shows the seeding was wrong, and the benchmark fails on that.
+ * The world is WORLD at its origin unless `seedWorld` says otherwise.
  */
-export async function seedSnapshots(run: BenchRun, customers: number): Promise<void> {
+export async function seedSnapshots(run: BenchRun, customers: number, seedWorld: SeedWorld = { world: WORLD, at: WORLD.origin }): Promise<void> {
   const db = createDatabase({ url: run.databaseUrl });
   try {
     const at = new Date();
@@ -84,18 +94,20 @@ export async function seedSnapshots(run: BenchRun, customers: number): Promise<v
     const days = parseWarningDays('30,7');
     if (!days.ok) throw new Error(days.error);
     const rules = { statuses: ['expired', 'declined'], onBaseline: false };
-    const today = dayIn(at, 'UTC');
+    const today = dayIn(new Date(seedWorld.at), 'UTC');
     const limit = pLimit(4);
     const starts = Array.from({ length: Math.ceil(customers / 1000) }, (_, k) => k * 1000);
     await Promise.all(starts.map((start) => limit(async () => {
       const writes: CheckResult[] = [];
       for (let i = start; i < Math.min(customers, start + 1000); i++) {
         const id = customerIdFor(i);
-        const read = parseGetDocuments({ documents: worldDocuments(id) }, id, 'bench-tenant').map((doc) => ({ ...doc, expiresOn: readExpiry(doc.metadata, names, 'UTC').expiresOn }));
+        const documents = generatedDocuments(seedWorld.world, id, seedWorld.at);
+        const read = parseGetDocuments({ documents }, id, 'bench-tenant').map((doc) => ({ ...doc, expiresOn: readExpiry(doc.metadata, names, 'UTC').expiresOn }));
         const baseline = diffDocuments(null, read);
         const warned = expiryWarnings({ expiry: { names, timeZone: 'UTC', warningDays: days.value }, rules }, baseline.next, today);
         const diff = warned === null ? baseline : { ...baseline, next: warned.next };
-        writes.push({ kind: 'changed', customerId: id, expectedVersion: 0, baseline: true, diff, alerting: [] });
+        const due = seedWorld.due?.(read, i);
+        writes.push({ kind: 'changed', customerId: id, expectedVersion: 0, baseline: true, diff, alerting: [], ...(due ? { due } : {}) });
       }
       const tally = await db.withTransaction((c) => writeResults(c, { scanId: null, batchNo: 0, leaseMs: 0, isAlertStatus: () => false }, at, writes, false));
       if (tally.skipped) throw new Error(`seeding snapshots: ${tally.skipped} customers were already written`);
@@ -156,9 +168,10 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string
   });
 }
 
-/** `kyc-monitor sandbox` on a free port, its world standing still at WORLD's origin for the run. */
-export async function startSandbox(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(`${root}/bin/kyc-monitor`, ['sandbox', '--port', '0', '--time-scale', '0', '--time-origin', new Date(WORLD.origin).toISOString(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `kyc-monitor sandbox` on a free port, its world standing still at WORLD's origin for the run (unless `time` says otherwise). */
+export async function startSandbox(args: string[], time: TimeScale = { origin: WORLD.origin, scale: 0 }): Promise<{ url: string; child: ChildProcess }> {
+  const timeArgs = ['--time-scale', String(time.scale), '--time-origin', new Date(time.origin).toISOString()];
+  const child = spawn(`${root}/bin/kyc-monitor`, ['sandbox', '--port', '0', ...timeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = (await waitForOutput(child, /listening on (http:\/\/\S+)/, 'sandbox'))[1] ?? '';
   return { url, child };
 }

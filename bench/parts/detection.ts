@@ -5,15 +5,18 @@
 //   uniform  continuous, every customer in turn (round robin) at the full rate;
 //   policy   continuous, the product's policy (src/domain/check-policy.ts): a tick a minute
 //            dispatches up to tickBudget(rps, 1 min) due customers, most urgent first
-//            (moreUrgent), spread evenly over the minute; each check sets the customer's next
-//            due with nextDue over the documents it saw.
+//            (moreUrgent), checked one after another at the rate limit from the tick, in batches
+//            of BATCH_SIZE whose changes are recorded (detected_at) when the batch's last check
+//            is done, as the worker writes a batch in one transaction; each check sets the
+//            customer's next due with nextDue over the documents it saw.
 // Every change of a document into `expired` or `declined` in the period is detected by the first
 // check of its customer at or after it (a check after the period counts for a change before its
 // end); if the document had changed again by then, the change was missed. The monitor knows the
 // world at the origin: every customer was checked before it.
 import { defaultPolicy, moreUrgent, nextDue, tickBudget, type Due } from '../../dist/domain/check-policy.js';
+import { BATCH_SIZE } from '../../dist/scan/lifecycle.js';
 import type { World } from '../../dist/sandbox/generator.js';
-import { verifyStates, worldTables } from '../detection-world.ts';
+import { steadyState, verifyStates, worldTables } from '../detection-world.ts';
 import { DECLINED, DocumentStates, EXPIRED, MAX_SLOTS, undoneBy, type WorldTables } from '../document-states.ts';
 import { IndexHeap } from '../index-heap.ts';
 import { spread } from '../percentiles.ts';
@@ -33,11 +36,11 @@ const WORLD: World = { seed: 1, origin: Date.parse('2026-12-01T00:00:00Z') };
 const DRAIN = 2 * DAY;
 
 /** What is measured per change: expiries of documents whose expiry date the monitor can read, the others, declines. */
-const KINDS = ['Expired', 'ExpiredUnknownDate', 'Declined'] as const;
-type Kind = 0 | 1 | 2;
+export const KINDS = ['Expired', 'ExpiredUnknownDate', 'Declined'] as const;
+export type Kind = 0 | 1 | 2;
 
 /** One strategy's detections, checks and sending, over [origin, end). */
-class Tally {
+export class Tally {
   readonly delaysMs: number[][] = KINDS.map(() => []);
   readonly missed = KINDS.map(() => 0);
   checks = 0;
@@ -103,7 +106,15 @@ interface Simulation {
   kinds: Int8Array;
   origin: number;
   end: number;
+  /** Requests a second (of the world's time: less than one when it runs faster than real time). */
   rps: number;
+}
+
+/** The continuous mode's ticks: every `tickMs` from `firstTick` (≥ the origin), until `drainMs` past the end at most. */
+export interface Ticks {
+  tickMs: number;
+  firstTick: number;
+  drainMs: number;
 }
 
 /** Customer `i`'s alerts, for a strategy whose first check of `i` at or after `at` is `firstCheck(i, at)`. */
@@ -180,12 +191,16 @@ interface PolicyDetail {
   undetected: number;
 }
 
-function policy(sim: Simulation): { tally: Tally; detail: PolicyDetail } {
+function policy(sim: Simulation, ticks: Ticks): { tally: Tally; detail: PolicyDetail } {
   const { tables, kinds, origin, end, rps } = sim;
+  const { tickMs, firstTick, drainMs } = ticks;
+  if (firstTick < origin) throw new Error('detection: the first tick is before the origin');
   const tally = new Tally(origin, end);
   const n = tables.customers;
   const rules = defaultPolicy(24, 'UTC');
-  const budget = tickBudget(rps, MINUTE);
+  const budget = tickBudget(rps, tickMs);
+  // The shared rate limit spaces the checks a tick dispatches; its budget (0.9 × rps × tick) ends them within the tick.
+  const spacing = 1000 / rps;
   const states = new DocumentStates(tables);
   const dueAt = new Float64Array(n);
   const priority = new Uint8Array(n);
@@ -200,20 +215,17 @@ function policy(sim: Simulation): { tally: Tally; detail: PolicyDetail } {
   // lowest priority number first, then the earliest, is moreUrgent's order.
   const waiting = new IndexHeap(n, dueAt);
   const due = [0, 1, 2, 3].map(() => new IndexHeap(n, dueAt));
-  // The steady state of the world as it is at the origin: each customer's previous check lies
-  // evenly within its own interval before the origin (the policy's wait for what it saw), so
-  // that the start holds no backlog a running monitor would not have — neither routine checks
-  // in a burst nor watched customers all overdue at once.
+  // The steady state of the world as it is at the origin (steadyState).
   for (let i = 0; i < n; i++) {
-    const interval = nextDue(states.documents(i), origin, rules).at - origin;
-    last[i] = origin - (interval * ((i * 7919) % n)) / n;
-    schedule(i, nextDue(states.documents(i), last[i]!, rules));
+    const start = steadyState(states.documents(i), i, n, origin, rules);
+    last[i] = start.last;
+    schedule(i, start.due);
     waiting.push(i);
   }
   let pending = 0;
   for (const kind of kinds) if (kind >= 0) pending++;
   const batch = new Int32Array(budget);
-  for (let tick = origin; tick < end || (pending > 0 && tick < end + DRAIN); tick += MINUTE) {
+  for (let tick = firstTick; tick < end || (pending > 0 && tick < end + drainMs); tick += tickMs) {
     while (waiting.size > 0 && dueAt[waiting.peek()]! <= tick) {
       const i = waiting.pop();
       due[priority[i]!]!.push(i);
@@ -229,13 +241,15 @@ function policy(sim: Simulation): { tally: Tally; detail: PolicyDetail } {
     }
     for (let j = 0; j < taken; j++) {
       const i = batch[j]!;
-      const checkedAt = tick + (j * MINUTE) / taken;
+      const checkedAt = tick + j * spacing;
+      // Recorded with the rest of its batch, when the batch's last check is done.
+      const recordedAt = tick + (Math.min(taken, (Math.floor(j / BATCH_SIZE) + 1) * BATCH_SIZE) - 1) * spacing;
       const before = states.next[i]!;
       const after = states.advance(i, checkedAt);
       for (let k = before; k < after; k++) {
         const kind = kinds[k]!;
         if (kind < 0) continue;
-        tally.detected(kind as Kind, checkedAt - tables.at[k]!, undoneBy(tables, k, i, checkedAt));
+        tally.detected(kind as Kind, recordedAt - tables.at[k]!, undoneBy(tables, k, i, checkedAt));
         pending--;
       }
       if (checkedAt < end) {
@@ -258,7 +272,7 @@ function policy(sim: Simulation): { tally: Tally; detail: PolicyDetail } {
  * check). For the simulation only, the answers are remembered per formatter and instant (a pure
  * function of both; the callers only read them); the original is back when `run` returns.
  */
-function withFormatMemo<T>(run: () => T): T {
+export function withFormatMemo<T>(run: () => T): T {
   const prototype = Intl.DateTimeFormat.prototype;
   const original = prototype.formatToParts;
   const memo = new WeakMap<Intl.DateTimeFormat, Map<number, Intl.DateTimeFormatPart[]>>();
@@ -317,7 +331,7 @@ export function detection({ customers, days, rps }: DetectionOptions): Figures {
   };
   const cronTally = timed('cron', () => cron(sim));
   const uniformTally = timed('uniform', () => uniform(sim));
-  const { tally: policyTally, detail } = timed('policy', () => withFormatMemo(() => policy(sim)));
+  const { tally: policyTally, detail } = timed('policy', () => withFormatMemo(() => policy(sim, { tickMs: MINUTE, firstTick: origin, drainMs: DRAIN })));
   const policyFigures = figuresOf('policy', policyTally, sim);
   return {
     detectionCustomers: customers,
@@ -338,4 +352,26 @@ export function detection({ customers, days, rps }: DetectionOptions): Figures {
     detectionDeclinedChanges: counts[2]!,
     detectionSeconds: round((performance.now() - started) / 1000, 1),
   };
+}
+
+export interface PolicyRunOptions extends Ticks {
+  world: World;
+  customers: number;
+  /** The period's changes are those in [origin, end); the monitor knows the world at the origin. */
+  origin: number;
+  end: number;
+  rps: number;
+}
+
+/**
+ * The policy's simulation for given parameters (bench/parts/realrun.ts runs the real worker with
+ * the same): its detections by kind, and the changes of the period no check had seen `drainMs`
+ * after its end.
+ */
+export function simulatePolicy(options: PolicyRunOptions): { tally: Tally; undetected: number } {
+  const { world, customers, origin, end, rps, ...ticks } = options;
+  const tables = worldTables(world, customers, end + ticks.drainMs, origin);
+  const sim: Simulation = { tables, kinds: alertKinds(tables, end), origin, end, rps };
+  const { tally, detail } = withFormatMemo(() => policy(sim, ticks));
+  return { tally, undetected: detail.undetected };
 }

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { defaultPolicy, nextDue } from '../../dist/domain/check-policy.js';
+import { generatedDocuments, type World } from '../../dist/sandbox/generator.js';
+import { steadyState, verifyStates, worldTables } from '../../bench/detection-world.ts';
 import { DocumentStates, STATUSES, undoneBy, type WorldTables } from '../../bench/document-states.ts';
 import { IndexHeap } from '../../bench/index-heap.ts';
 import { percentile, spread } from '../../bench/percentiles.ts';
@@ -135,5 +138,39 @@ describe('DocumentStates', () => {
     // Change 1 is another document's.
     expect(undoneBy(tables, 1, 0, 100)).toBe(false);
     expect(undoneBy(tables, 3, 1, 100)).toBe(false);
+  });
+});
+
+describe('the simulated world and its start (bench/detection-world.ts)', () => {
+  const DAY = 86_400_000;
+  const world: World = { seed: 1, origin: Date.parse('2026-12-01T00:00:00Z') };
+
+  it('tables from an instant after the origin: the documents then, brought up to a day later by their changes', () => {
+    const start = world.origin + 1.5 * DAY;
+    const tables = worldTables(world, 50, start + DAY, start);
+    const states = new DocumentStates(tables);
+    // At the start, as the generator says.
+    expect(states.documents(7).map((d) => d.status)).toEqual(generatedDocuments(world, 'cust-000008', start).map((d) => d.status));
+    expect(() => verifyStates(world, tables, start + DAY - 1, 50)).not.toThrow();
+    expect(tables.at.every((at) => at > start && at < start + DAY)).toBe(true);
+  });
+
+  it('steadyState: the previous check within the wait its documents give, before the start; due as that check made it due', () => {
+    const rules = defaultPolicy(24, 'UTC');
+    const start = world.origin + 0.4 * DAY;
+    const documents = [
+      { status: 'underverification', expiresOn: null },
+      { status: 'verified', expiresOn: '2027-03-01' },
+    ];
+    const wait = nextDue(documents, start, rules).at - start;
+    expect(wait).toBe(20 * 60_000);
+    const lasts = Array.from({ length: 10 }, (_, i) => steadyState(documents, i, 10, start, rules));
+    for (const { last, due } of lasts) {
+      expect(last).toBeLessThanOrEqual(start);
+      expect(last).toBeGreaterThan(start - wait);
+      expect(due).toEqual(nextDue(documents, last, rules));
+    }
+    // Spread: ten customers, ten different previous checks.
+    expect(new Set(lasts.map((s) => s.last)).size).toBe(10);
   });
 });
