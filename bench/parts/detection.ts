@@ -272,7 +272,7 @@ function policy(sim: Simulation, ticks: Ticks): { tally: Tally; detail: PolicyDe
  * check). For the simulation only, the answers are remembered per formatter and instant (a pure
  * function of both; the callers only read them); the original is back when `run` returns.
  */
-export function withFormatMemo<T>(run: () => T): T {
+function withFormatMemo<T>(run: () => T): T {
   const prototype = Intl.DateTimeFormat.prototype;
   const original = prototype.formatToParts;
   const memo = new WeakMap<Intl.DateTimeFormat, Map<number, Intl.DateTimeFormatPart[]>>();

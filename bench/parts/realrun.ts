@@ -24,7 +24,7 @@ import { generatedDocuments, worldChanges, type World } from '../../dist/sandbox
 import { createDatabase } from '../../dist/store/database.js';
 import { steadyState } from '../detection-world.ts';
 import { spread } from '../percentiles.ts';
-import { cleanUp, log, newRun, round, sandboxStats, seedSnapshots, startSandbox, startWorkers, trackGeneratedCustomers, vacuumAnalyze, workerEnv, type Figures } from '../support.ts';
+import { cleanUp, log, newRun, round, sandboxStats, seedSnapshots, startSandbox, startWorkers, trackGeneratedCustomers, workerEnv, type Figures } from '../support.ts';
 import { KINDS, simulatePolicy, type Kind } from './detection.ts';
 
 export interface RealRunOptions {
@@ -45,12 +45,6 @@ interface EventRow {
   name: string;
   new_status: string;
   detected_at: Date;
-}
-
-/** The nearest-rank median of `values`. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.ceil(sorted.length / 2) - 1] ?? Number.NaN;
 }
 
 export async function realRun({ customers, timeScale, rps, hours }: RealRunOptions): Promise<Figures> {
@@ -79,7 +73,6 @@ export async function realRun({ customers, timeScale, rps, hours }: RealRunOptio
         return { at: new Date(realTime(time, due.at)), priority: due.priority };
       },
     });
-    await vacuumAnalyze(run);
     const sandbox = await startSandbox(['--customers', String(customers)], time);
     children.push(sandbox.child);
     const lead = t0 - Date.now();
@@ -107,7 +100,7 @@ export async function realRun({ customers, timeScale, rps, hours }: RealRunOptio
     // The ticks' grid: the instants the due customers were chosen at (scans.started_at).
     const ticks = (await db.withClient((c) => c.query<{ started_at: Date }>(`SELECT started_at FROM scans WHERE trigger = 'continuous' ORDER BY started_at`))).rows.map((r) => r.started_at.getTime());
     if (ticks.length === 0) throw new Error('realrun: no continuous-mode tick started a check');
-    const phase = median(ticks.map((at) => at % SECOND));
+    const phase = spread(ticks.map((at) => at % SECOND)).p50;
     const firstTickReal = Math.floor((ticks[0]! - phase) / SECOND) * SECOND + phase;
     const firstTick = Math.max(start, scaledTime(time, firstTickReal));
 
