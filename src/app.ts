@@ -36,10 +36,10 @@ import { ScanStore } from './store/scans.js';
 // metrics), so that `track add` does not pay for BullMQ and nodemailer.
 
 /** The adapter modules behind each configuration section, imported by `load()`. */
-async function importAdapters(config: PartialConfig) {
+async function importAdapters(config: PartialConfig, options: LoadOptions) {
   const [ioredis, queues, rateLimit, client, tokens, details, deliver, mailer, names, metrics] = await Promise.all([
     config.redis ? import('ioredis') : undefined,
-    config.redis ? import('./schedule/queues.js') : undefined,
+    config.redis && options.queues ? import('./schedule/queues.js') : undefined,
     config.redis ? import('./cyrexa/rate-limit.js') : undefined,
     config.cyrexa ? import('./cyrexa/client.js') : undefined,
     config.cyrexa ? import('./cyrexa/token-provider.js') : undefined,
@@ -54,6 +54,11 @@ async function importAdapters(config: PartialConfig) {
 type Adapters = Awaited<ReturnType<typeof importAdapters>>;
 
 type PartialConfig = Partial<Config> & Pick<Config, 'logLevel' | 'secrets'>;
+
+export interface LoadOptions {
+  /** The command takes scans from the BullMQ queues (the worker): BullMQ is loaded for it alone. */
+  queues?: boolean;
+}
 
 function need<T>(value: T | undefined, section: string): T {
   if (value === undefined) throw new Error(`internal: configuration section "${section}" was not loaded for this command`);
@@ -93,8 +98,8 @@ export class App {
   }
 
   /** Imports what the loaded configuration sections need; call once before using the App. */
-  async load(): Promise<this> {
-    this.adapters ??= await importAdapters(this.config);
+  async load(options: LoadOptions = {}): Promise<this> {
+    this.adapters ??= await importAdapters(this.config, options);
     return this;
   }
 

@@ -35,6 +35,8 @@ export interface CommandContext<S extends Section> {
 export interface RunOptions {
   /** Refuse to run on a database with unapplied migrations (every command but migrate and worker). */
   requireMigrated?: boolean;
+  /** Takes scans from the BullMQ queues (the worker); other commands do without BullMQ. */
+  queues?: boolean;
 }
 
 /** Loads configuration, runs `fn`, closes everything, and returns the exit code. */
@@ -81,7 +83,7 @@ export async function runCommand<S extends Section>(
       });
       if (pending.length) throw new CommandError(`the database lacks ${pending.length} migration(s): run \`kyc-monitor migrate\` first`);
     }
-    await app.load();
+    await app.load({ queues: options.queues });
     return await fn({ config, app, log, logOutput, out: writeOut, signal });
   } catch (error) {
     // Cut short because no one reads the output any more: not a failure.

@@ -152,5 +152,5 @@ export function workerCommand(): Promise<number> {
     app.lifecycle.on('ended', () => runtime.deliverSoon());
     await runtime.run(signal);
     return EXIT_OK;
-  });
+  }, { queues: true });
 }
