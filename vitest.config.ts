@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TierSequencer } from './test/support/sequencer.js';
 
 // Two tiers: `unit` (pure code, no services: `vitest run --project unit`) and `services` (real
 // Postgres, Redis, HTTP and SMTP servers; one migrated template database per run).
@@ -10,6 +11,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     maxWorkers: 4,
     restoreMocks: true,
+    sequence: { sequencer: TierSequencer },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
