@@ -6,20 +6,21 @@ import { customerIdFor, generatedDocuments, worldChanges, type World } from '../
 import { csvRows } from '../support/smtp.js';
 import { scanFixture } from '../support/scan-fixture.js';
 
-// The monitor and the sandbox's world on one clock running a day a second (TIME_SCALE and
-// `--time-scale`, one origin): a document of the generated world is warned about 30 days and
+// The monitor and the sandbox's world on one clock running a day and a half a second (TIME_SCALE
+// and `--time-scale`, one origin): a document of the generated world is warned about 30 days and
 // then 7 days before the expiry date its metadata carries, and alerted on that date, as the
 // sandbox's change log says it expired. (The rules themselves: expiry-warnings and expiry-dates tests.)
+// Each scan has at least 4.6 real seconds (6.9 world days) to make its check in, on a busy machine.
 
 const DAY = 86_400_000;
-const time = { origin: Date.now(), scale: 86_400 };
+const time = { origin: Date.now(), scale: 129_600 };
 const world: World = { seed: 11, origin: time.origin };
 const names = new Set<string>(DEFAULT_EXPIRY_METADATA_NAMES);
 
 /**
  * The verified document of the world expiring first among those whose expiry date (ISO in
- * their metadata) is at least 40 days ahead of the world's time now (the test may start a while
- * after the world did: a busy machine), that nothing happens to before it expires nor in the 8
+ * their metadata) is at least 38 days ahead of the world's time now (the test may start a while
+ * after the world did: a busy machine), that nothing happens to before it expires nor in the 12
  * days after.
  */
 function target() {
@@ -31,8 +32,8 @@ function target() {
       const expiresOn = readExpiry(doc.metadata, names, 'UTC').expiresOn;
       if (doc.status !== 'verified' || expiresOn === null) continue;
       const expiresAt = Date.parse(`${expiresOn}T00:00:00Z`);
-      if (expiresAt < now + 40 * DAY || (best && expiresAt >= best.expiresAt)) continue;
-      const changes = worldChanges(world, id, now, expiresAt + 8 * DAY).filter((c) => c.name === doc.name);
+      if (expiresAt < now + 38 * DAY || (best && expiresAt >= best.expiresAt)) continue;
+      const changes = worldChanges(world, id, now, expiresAt + 12 * DAY).filter((c) => c.name === doc.name);
       if (changes.length === 1 && changes[0]?.reason === 'expired' && changes[0].at === expiresAt) best = { id, doc, expiresOn, expiresAt };
     }
   }
@@ -48,7 +49,7 @@ const f = scanFixture(
 /** Waits until the world's time reaches `at`. */
 const until = (at: number) => sleep(Math.max(0, realTime(time, at) - Date.now()));
 
-describe('the monitor in the sandbox world, a day a second', () => {
+describe('the monitor in the sandbox world, a day and a half a second', () => {
   it('warns 30 and then 7 days before a document expires, and alerts on its expiry date', async () => {
     const { id, doc, expiresOn, expiresAt } = target();
     await f.trackIds([id]);
@@ -56,17 +57,21 @@ describe('the monitor in the sandbox world, a day a second', () => {
       (await f.t.db.$queryRaw<Array<{ warned_days: number | null; status: string }>>`SELECT warned_days, status FROM document_snapshots WHERE customer_id = ${id} AND name = ${doc.name}`)[0];
     const alerts = () => f.t.db.alert.findMany({ where: { customerId: id, documentName: doc.name }, orderBy: { id: 'asc' } });
 
+    // Checked at least 8 days before the 30 days start.
     await f.scanSummary();
     expect(await warned()).toEqual({ warned_days: null, status: 'verified' });
 
-    await until(expiresAt - 20 * DAY);
+    // Checked within 30 days but before the last 7 (22 world days for it).
+    await until(expiresAt - 29 * DAY);
     await f.scanSummary();
     expect(await warned()).toEqual({ warned_days: 30, status: 'verified' });
 
-    await until(expiresAt - 5.5 * DAY);
+    // Checked within the last 7 days (6.9 world days for it, from 02:24 of the 7th day before).
+    await until(expiresAt - 6.9 * DAY);
     await f.scanSummary();
     expect(await warned()).toEqual({ warned_days: 7, status: 'verified' });
 
+    // Checked after the expiry, before anything else happens to the document (11.5 world days).
     await until(expiresAt + 0.5 * DAY);
     await f.scanSummary();
     expect((await warned())?.status).toBe('expired');
