@@ -7,11 +7,11 @@ import type { Redis } from 'ioredis';
 // not cost one Redis call per request, while a low one still reserves one or two at a time.
 
 export interface RateLimiter {
-  /** Resolves when the caller may send one request. */
-  acquire(signal?: AbortSignal): Promise<void>;
+  /** Resolves when the caller may send one request: with the slot taken, where there is a schedule. */
+  acquire(signal?: AbortSignal): Promise<SlotTaken | undefined>;
 }
 
-export const unlimited: RateLimiter = { acquire: () => Promise.resolve() };
+export const unlimited: RateLimiter = { acquire: () => Promise.resolve(undefined) };
 
 /**
  * Redis did not answer a reservation in time (stopped, unreachable). ioredis queues commands
@@ -28,7 +28,9 @@ export class RateLimitUnavailable extends Error {
 export const REDIS_WAIT_MS = 10_000;
 
 // KEYS[1] theoretical arrival time (µs); ARGV[1] interval (µs); ARGV[2] burst (µs); ARGV[3] slots.
-// Returns how many µs the caller must wait before its first slot; the others follow one interval apart.
+// Returns how many µs the caller must wait before its first slot, and that slot's time (Redis's
+// clock, µs); the others follow one interval apart. The time is stored with string.format: Lua's
+// tostring keeps 14 digits, and a time in µs has 16 (slots would move by up to 100 µs).
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -37,12 +39,12 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now - tonumber(ARGV[2]) then tat = now - tonumber(ARGV[2]) end
 local wait = tat - now
 if wait < 0 then wait = 0 end
-redis.call('SET', KEYS[1], tostring(tat + interval * tonumber(ARGV[3])), 'PX', math.floor(wait / 1000) + 60000)
-return wait
+redis.call('SET', KEYS[1], string.format('%.0f', tat + interval * tonumber(ARGV[3])), 'PX', math.floor(wait / 1000) + 60000)
+return {wait, now + wait}
 `;
 
 interface ReserveClient {
-  kycReserveSlots(key: string, intervalUs: number, burstUs: number, slots: number): Promise<number>;
+  kycReserveSlots(key: string, intervalUs: number, burstUs: number, slots: number): Promise<[number, number]>;
 }
 
 /**
@@ -72,7 +74,19 @@ const SPARE_MS = 1_000;
 interface Slot {
   /** Send time (ms, this process's clock). */
   at: number;
+  /** Its time on the shared schedule (µs, Redis's clock): the same for every replica. */
+  scheduledUs: number;
   /** Reserved behind other reservations: the limit is being reached. */
+  contended: boolean;
+}
+
+/** The slot a request was let go on, as `acquire` reports it (tests, diagnostics). */
+export interface SlotTaken {
+  /** The slot's time on the shared schedule (µs, Redis's clock): slots of all replicas, one interval apart. */
+  scheduledUs: number;
+  /** How long after the slot's time this process let the request go (ms; under 1 ms early counts as on time). */
+  lateMs: number;
+  /** Reserved behind other reservations (the limit was being reached): taken at most LATE_MS late. */
   contended: boolean;
 }
 
@@ -101,7 +115,8 @@ export class RedisRateLimiter implements RateLimiter {
     this.blockSize = Math.max(1, Math.min(MAX_BLOCK, Math.floor(BLOCK_MS / this.intervalMs)));
   }
 
-  async acquire(signal?: AbortSignal): Promise<void> {
+  /** Resolves when the caller may send one request, with the slot it takes. */
+  async acquire(signal?: AbortSignal): Promise<SlotTaken> {
     for (;;) {
       signal?.throwIfAborted();
       const slot = this.slots.shift();
@@ -110,11 +125,12 @@ export class RedisRateLimiter implements RateLimiter {
       if (this.slots.length <= this.blockSize / 4) this.reserveAhead().catch(() => undefined);
       if (slot !== undefined) {
         // Under a millisecond early is on time: a timer cannot wait less, and at high limits
-        // each acquire would otherwise add a millisecond to every request.
+        // each acquire would otherwise add a millisecond to every request. (A timer may also fire
+        // up to a millisecond early: a request leaves at most 2 ms before its slot.)
         const wait = slot.at - performance.now();
         if (wait >= 1) await sleep(Math.floor(wait), undefined, signal ? { signal } : undefined);
         const late = performance.now() - slot.at;
-        if (late <= (slot.contended ? LATE_MS : SPARE_MS)) return;
+        if (late <= (slot.contended ? LATE_MS : SPARE_MS)) return { scheduledUs: slot.scheduledUs, lateMs: late, contended: slot.contended };
         // Woken (or found) too late: the slot is given up, and another taken.
         this.late++;
         continue;
@@ -164,13 +180,13 @@ export class RedisRateLimiter implements RateLimiter {
   private async reserve(): Promise<void> {
     const intervalUs = Math.round(this.intervalMs * 1000);
     // No burst allowance: the limit holds over every window, not only on average.
-    const waitUs = await this.client.kycReserveSlots(this.key, intervalUs, 0, this.blockSize);
+    const [waitUs, firstUs] = await this.client.kycReserveSlots(this.key, intervalUs, 0, this.blockSize);
     const now = performance.now();
     // Once the limit is reached, it counts as reached for a second: a block that happens to
     // find no one ahead (everyone paused at once) must not be spare capacity then.
     if (waitUs > 0) this.contendedAt = now;
     const contended = now - this.contendedAt < 1000;
     const first = now + waitUs / 1000;
-    for (let i = 0; i < this.blockSize; i++) this.slots.push({ at: first + i * this.intervalMs, contended });
+    for (let i = 0; i < this.blockSize; i++) this.slots.push({ at: first + i * this.intervalMs, scheduledUs: firstUs + i * intervalUs, contended });
   }
 }

@@ -16,9 +16,9 @@ let sandbox: Sandbox;
 /** Counts the slots taken: the rate limiter is the seam (its Redis side is tested in rate-limit.test.ts). */
 class CountingLimiter implements RateLimiter {
   taken = 0;
-  acquire(): Promise<void> {
+  acquire(): Promise<undefined> {
     this.taken++;
-    return Promise.resolve();
+    return Promise.resolve(undefined);
   }
 }
 
