@@ -164,8 +164,9 @@ export class App {
     return `${url.hostname}:${url.port || '6379'}`;
   }
 
-  /** Connects to Redis, or fails within `timeoutMs` with a message naming where and which variable. */
-  async connectRedis(timeoutMs = 10_000, signal?: AbortSignal): Promise<void> {
+  /** Connects to Redis, or fails within REDIS_CONNECT_TIMEOUT_SECONDS with a message naming where and which variable. */
+  async connectRedis(signal?: AbortSignal): Promise<void> {
+    const timeoutMs = need(this.config.redis, 'redis').connectTimeoutMs;
     const redis = this.redis;
     const deadline = signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     if (redis.status === 'wait') void redis.connect().catch(() => undefined);

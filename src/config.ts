@@ -22,6 +22,8 @@ export interface DatabaseConfig {
 export interface RedisConfig {
   url: string;
   queuePrefix: string;
+  /** How long `scan` and `worker` wait at start for Redis before they exit 1 (REDIS_CONNECT_TIMEOUT_SECONDS). */
+  connectTimeoutMs: number;
 }
 export type CyrexaAuth =
   | { kind: 'static'; accessToken: string }
@@ -135,6 +137,7 @@ const DEFAULTS = {
   DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/kyc_monitor',
   REDIS_URL: 'redis://127.0.0.1:6379',
   QUEUE_PREFIX: 'kyc-monitor',
+  REDIS_CONNECT_TIMEOUT_SECONDS: '10',
   CYREXA_BASE_URL: 'https://gateway.cyrexa.com/customer/1.0.0',
   CYREXA_TIMEOUT_MS: '10000',
   CYREXA_MAX_RPS: '10',
@@ -598,7 +601,11 @@ function readSections(r: Reader, sections: readonly Section[]): Partial<Config> 
   if (enter('redis')) {
     const queuePrefix = r.string('QUEUE_PREFIX', DEFAULTS.QUEUE_PREFIX) ?? DEFAULTS.QUEUE_PREFIX;
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(queuePrefix)) r.problems.push(`QUEUE_PREFIX may hold only letters, digits and _ . : - (got "${queuePrefix}")`);
-    config.redis = { url: r.url('REDIS_URL', DEFAULTS.REDIS_URL, ['redis:', 'rediss:'], true), queuePrefix };
+    config.redis = {
+      url: r.url('REDIS_URL', DEFAULTS.REDIS_URL, ['redis:', 'rediss:'], true),
+      queuePrefix,
+      connectTimeoutMs: r.int('REDIS_CONNECT_TIMEOUT_SECONDS', DEFAULTS.REDIS_CONNECT_TIMEOUT_SECONDS, 1, 600) * 1000,
+    };
   }
   if (enter('cyrexa')) config.cyrexa = parseCyrexa(r);
   if (enter('scan')) config.scan = parseScan(r);

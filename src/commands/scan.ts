@@ -15,7 +15,7 @@ type Delivery = { report: DeliveryReport } | { failure: string };
 
 export function scanCommand(options: { json?: boolean; progress?: boolean }): Promise<number> {
   return runCommand(COMMAND_SECTIONS.scan, async ({ app, config, out, log, logOutput, signal }) => {
-    await app.connectRedis(10_000, signal).catch((error: unknown) => {
+    await app.connectRedis(signal).catch((error: unknown) => {
       throw error instanceof RedisUnreachable ? new CommandError(error.message) : error;
     });
     const total = await app.customers.countActive();

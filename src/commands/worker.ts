@@ -31,7 +31,7 @@ export function workerCommand(): Promise<number> {
     const recovery = () => ({ queues: app.queues, db: app.db, lifecycle: app.lifecycle, schedule, log });
     const runtime = new WorkerRuntime(
       {
-        checkRedis: () => app.connectRedis(10_000, signal),
+        checkRedis: () => app.connectRedis(signal),
         migrate: async () => (await migrate(config.database.url)).applied,
         async registerSchedule() {
           // A first start (or lost queues) registers it while repairing; otherwise the

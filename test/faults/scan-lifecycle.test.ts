@@ -72,22 +72,27 @@ describe('Redis unreachable', () => {
   it('scan and worker exit 1 with one line naming the address and REDIS_URL; SIGTERM ends a worker that is starting', async () => {
     const port = await freePort();
     const redisUrl = `redis://127.0.0.1:${port}`;
-    // runCli gives up (and fails the test) on a command still running after 30 s: a hang.
-    const [scan, worker] = await Promise.all([runCli(['scan'], f.env({ REDIS_URL: redisUrl }), undefined, 30_000), runCli(['worker'], f.env({ REDIS_URL: redisUrl }), undefined, 30_000)]);
+    // They give up after REDIS_CONNECT_TIMEOUT_SECONDS (10 s unless set; 2 here). runCli gives
+    // up (and fails the test) on a command still running after 30 s: a hang.
+    const env = f.env({ REDIS_URL: redisUrl, REDIS_CONNECT_TIMEOUT_SECONDS: '2' });
+    const [scan, worker] = await Promise.all([runCli(['scan'], env, undefined, 30_000), runCli(['worker'], env, undefined, 30_000)]);
     expect(scan.code).toBe(1);
-    expect(scan.stderr).toContain(`Redis unreachable at 127.0.0.1:${port} (REDIS_URL)`);
+    expect(scan.stderr).toContain(`Redis unreachable at 127.0.0.1:${port} (REDIS_URL): no connection within 2 s`);
     expect(scan.stderr).not.toMatch(/\n\s+at |ECONNREFUSED.*\n.*ECONNREFUSED/);
     expect(worker.code).toBe(1);
     expect(worker.stderr).toContain(`Redis unreachable at 127.0.0.1:${port} (REDIS_URL)`);
 
     const starting = startCli(['worker'], f.env({ REDIS_URL: redisUrl }));
     f.running.push(starting);
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Trying to connect: ioredis reports each refusal.
+    await starting.waitForOutput(/"msg":"redis connection error"/);
     starting.child.kill('SIGTERM');
-    // Honoured while it still waits for Redis (not after its 10 s connection attempt, nor never).
+    // Honoured while it still waits for Redis (neither after its 10 s connection attempt nor never).
     const gaveUp = new AbortController();
     const code = await Promise.race([starting.exited, delay(15_000, 'hung' as const, { signal: gaveUp.signal }).catch(() => 'stopped' as const)]);
     gaveUp.abort();
-    expect(code).not.toBe('hung');
+    expect(code).toBe(1);
+    expect(starting.output().stderr).toContain('stopped while starting (redis)');
+    expect(starting.output().stderr).not.toContain('Redis unreachable');
   });
 });

@@ -22,7 +22,7 @@ describe('parseConfig', () => {
   it('applies the SPEC defaults', () => {
     const config = parseConfig(base, ALL_SECTIONS);
     expect(config.database.url).toBe('postgresql://postgres@127.0.0.1:5432/kyc_monitor');
-    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: 'kyc-monitor' });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: 'kyc-monitor', connectTimeoutMs: 10_000 });
     expect(config.cyrexa).toMatchObject({ baseUrl: 'https://gateway.cyrexa.com/customer/1.0.0', timeoutMs: 10_000, maxRps: 10, tokenHeader: undefined });
     expect(config.scan).toEqual({ checkConcurrency: 20, leaseMs: 30_000, queueLockMs: 20_000, staleAfterMs: 72 * 3_600_000, schedule: { kind: 'cron', pattern: '0 6 * * *', timezone: 'UTC' } });
     expect(config.rules).toEqual({ statuses: ['expired', 'declined'], onBaseline: true, expiryNames: ['expiry', 'expirydate', 'expirationdate', 'expiration', 'expires', 'expireson', 'validuntil', 'validto', 'dateofexpiry'], timeZone: 'UTC', warningDays: { fallback: [30, 7], byPurpose: new Map() }, time: { origin: 0, scale: 1 } });
@@ -194,6 +194,15 @@ describe('parseConfig', () => {
       }
       expect(configVariables(COMMAND_SECTIONS.worker).flatMap((s) => s.variables)).toContain('WEB_PORT');
       expect(configVariables(COMMAND_SECTIONS.scan).flatMap((s) => s.variables)).not.toContain('WEB_PORT');
+    });
+  });
+
+  describe('REDIS_CONNECT_TIMEOUT_SECONDS', () => {
+    it('is read with Redis, in whole seconds from 1 to 600', () => {
+      expect(parseConfig({ ...base, REDIS_CONNECT_TIMEOUT_SECONDS: '2' }, ['redis']).redis.connectTimeoutMs).toBe(2_000);
+      expect(problems({ ...base, REDIS_CONNECT_TIMEOUT_SECONDS: '0' }, ['redis'])).toEqual(['REDIS_CONNECT_TIMEOUT_SECONDS must be a whole number from 1 to 600 (got "0")']);
+      expect(problems({ ...base, REDIS_CONNECT_TIMEOUT_SECONDS: '1.5' }, ['redis'])[0]).toMatch(/^REDIS_CONNECT_TIMEOUT_SECONDS must be a whole number/);
+      expect(configVariables(COMMAND_SECTIONS.scan).flatMap((s) => s.variables)).toContain('REDIS_CONNECT_TIMEOUT_SECONDS');
     });
   });
 
