@@ -31,11 +31,15 @@ export default async function setup(project: TestProject) {
   project.provide('redisUrl', redisUrl);
 
   return async () => {
+    // Every test drops its own database, without FORCE: a session left open fails that test.
+    // A database still here was never dropped (a test that forgot): removed, and the run fails.
     const admin = new pg.Client({ connectionString: serverUrl('postgres') });
     await admin.connect();
+    const left: string[] = [];
     try {
       const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`kyc_test_${runId}_%`]);
       for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
+      left.push(...rows.map((r) => r.datname).filter((name) => name !== template));
     } finally {
       await admin.end();
     }
@@ -50,5 +54,6 @@ export default async function setup(project: TestProject) {
     } finally {
       redis.disconnect();
     }
+    if (left.length > 0) throw new Error(`the run left ${left.length} database(s) behind (a test that does not drop what it creates): ${left.join(', ')}`);
   };
 }
