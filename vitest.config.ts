@@ -9,7 +9,9 @@ export default defineConfig({
     // A busy 2-core machine: generous limits, no timing assertions.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    maxWorkers: 4,
+    // Files spend much of their time waiting on the processes and servers they start: five at
+    // once keep the two cores busy (a fresh clone's run, measured back to back: 149 s with 4, 129 s with 5).
+    maxWorkers: 5,
     restoreMocks: true,
     sequence: { sequencer: TierSequencer },
     projects: [
