@@ -1,18 +1,15 @@
 import pg from 'pg';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../generated/prisma/client.js';
 import type { SqlClient } from '../sql/client.js';
 import { isConnectionFailure } from './unavailable.js';
 
-export { Prisma } from '../generated/prisma/client.js';
 export type { SqlClient } from '../sql/client.js';
 
 /**
- * One pg pool, shared by the SQL statements of `src/sql/` (`withClient`, `withTransaction`) and
- * by a Prisma client over the same pool (the schema's typed view, for tools and tests).
+ * One pg pool for the SQL statements of `src/sql/` (`withClient`, `withTransaction`). Prisma's
+ * client, the schema's typed view, is not loaded by the product (its modules would cost every
+ * command a tenth of a second of CPU): tests use it for assertions (test/support/prisma.ts).
  */
 export interface Database {
-  readonly prisma: PrismaClient;
   /** Runs `fn` with one pooled connection, released afterwards. */
   withClient<T>(fn: (client: SqlClient) => Promise<T>): Promise<T>;
   /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
@@ -46,9 +43,6 @@ export function createDatabase(options: DatabaseOptions): Database {
   // to use it next fails, and the connection is discarded.
   pool.on('error', () => undefined);
   pool.on('connect', (connection) => connection.on('error', () => undefined));
-  // Created when first asked for: the product's own statements are in src/sql/, and starting
-  // Prisma's query compiler would cost every command a tenth of a second.
-  let prisma: PrismaClient | undefined;
   const client = (c: pg.PoolClient): SqlClient => ({
     async query<R extends object>(text: string, values: readonly unknown[] = []) {
       const result = await c.query<R>(text, values as unknown[]);
@@ -69,10 +63,6 @@ export function createDatabase(options: DatabaseOptions): Database {
     }
   };
   return {
-    get prisma() {
-      prisma ??= new PrismaClient({ adapter: new PrismaPg(pool) });
-      return prisma;
-    },
     withClient,
     withTransaction: (fn) =>
       withClient(async (c) => {
@@ -87,7 +77,6 @@ export function createDatabase(options: DatabaseOptions): Database {
         }
       }),
     async close() {
-      await prisma?.$disconnect();
       if (!pool.ended) await pool.end();
     },
   };

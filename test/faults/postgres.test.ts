@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox } from '../../src/sandbox/server.js';
-import { createDatabase, type Database } from '../../src/store/database.js';
+import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import { prismaClient } from '../support/prisma.js';
 import { dropDatabase, migrate } from '../../src/store/migrations.js';
 import { runCli, type RunningCli } from '../support/cli.js';
 import { PrivatePostgres } from '../support/servers.js';
@@ -15,8 +16,7 @@ let server: PrivatePostgres;
 let sandbox: Sandbox;
 let smtp: TestSmtpServer;
 let url: string;
-let database: Database;
-let db: Database['prisma'];
+let db: PrismaClient;
 let worker: RunningCli | undefined;
 let env: NodeJS.ProcessEnv;
 let n = 0;
@@ -36,8 +36,7 @@ beforeEach(async () => {
   u.pathname = `/kyc_fault_${++n}`;
   url = u.toString();
   await migrate(url);
-  database = createDatabase({ url, poolSize: 2 });
-  db = database.prisma;
+  db = prismaClient(url);
   await db.trackedCustomer.createMany({ data: CUSTOMERS.map((customerId) => ({ customerId })) });
   for (const id of CUSTOMERS) {
     sandbox.setDocuments(id, [
@@ -54,7 +53,7 @@ afterEach(async (ctx) => {
   if (worker && ctx.task.result?.state === 'fail') console.error(worker.output().stderr.slice(-6000));
   if (worker) expect(await stopWorker(worker), 'the worker exits 0 on SIGTERM').toBe(0);
   worker = undefined;
-  await database.close();
+  await db.$disconnect();
   await dropDatabase(url);
 });
 

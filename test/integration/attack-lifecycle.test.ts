@@ -28,7 +28,6 @@ function interleaved(db: Database, pattern: RegExp, afterStatement: () => Promis
     },
   });
   return {
-    prisma: db.prisma,
     close: () => db.close(),
     withClient: (fn) => db.withClient((c) => fn(wrap(c))),
     withTransaction: (fn) => db.withTransaction((c) => fn(wrap(c))),

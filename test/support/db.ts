@@ -4,14 +4,15 @@ import { inject } from 'vitest';
 import { createDatabase, type Database } from '../../src/store/database.js';
 import { dropDatabase } from '../../src/store/migrations.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import { prismaClient } from './prisma.js';
 
 // A database of one's own, copied from the run's migrated template.
 
 export interface TestDatabase {
   url: string;
-  /** The product's database handle (Prisma and raw SQL over one pool). */
+  /** The product's database handle (its SQL over one pool). */
   database: Database;
-  /** Its Prisma client, for assertions. */
+  /** A Prisma client over the same database, for assertions. */
   db: PrismaClient;
   /**
    * Empties every table of the product, between the tests of a file. The cases' timeline refuses
@@ -44,10 +45,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = new URL(templateUrl);
   url.pathname = `/${name}`;
   const database = createDatabase({ url: url.toString(), poolSize: 5 });
+  const db = prismaClient(url.toString());
   return {
     url: url.toString(),
     database,
-    db: database.prisma,
+    db,
     async reset() {
       await database.withTransaction(async (c) => {
         await c.query("SET LOCAL session_replication_role = 'replica'");
@@ -55,6 +57,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       });
     },
     async drop() {
+      await db.$disconnect();
       await database.close();
       // Not by force: a session left behind fails the file (a leaked pool or process).
       await dropDatabase(url.toString());
