@@ -27,8 +27,8 @@ afterAll(() => {
  * What the rate means, checked without a clock: the slots taken, on the one schedule in Redis
  * (µs), are each at least an interval (1 s / (limit × 0.97)) after the one before, whichever
  * replica took them — so no second holds more than the limit; and no request was let go early
- * for its slot (by 2 ms or more), nor (once the limit is reached) more than 5 ms late: sends stay as far apart as
- * their slots. A slow machine makes sends later, never more of them in a second.
+ * for its slot (by 2 ms or more), nor (once the limit is reached) more than 5 ms late: sends
+ * stay as far apart as their slots. A slow machine makes sends later, never more in a second.
  */
 function expectOnSchedule(taken: readonly SlotTaken[], perSecond: number): void {
   const intervalUs = Math.round(1_000_000 / (perSecond * 0.97));
